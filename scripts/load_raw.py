@@ -1,0 +1,212 @@
+"""Load a retailer's invoice-line export into ``raw.invoice_lines`` of a DuckDB file.
+
+The file is read by DuckDB's own readers (CSV, gzipped CSV, Parquet) with every column as
+text, then mapped onto the SmartCart raw contract (README, "Raw contract"). Mapping is
+textual only (renames, constants, reordering date parts): nothing is cast here, so a bad
+value reaches staging unchanged and is quarantined there with a reason, never lost.
+
+    python scripts/load_raw.py --raw export.csv --format online_retail --database wh.duckdb
+
+Every failure is a ``LoadError`` whose message is one line naming the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# The raw contract, in column order. Every column is text; staging casts.
+CONTRACT_COLUMNS = (
+    "invoice_id",
+    "invoice_date",
+    "customer_id",
+    "product_id",
+    "product_name",
+    "category",
+    "quantity",
+    "unit_price",
+    "line_amount",
+    "discount_amount",
+    "unit_cost",
+    "store_id",
+    "store_name",
+    "region",
+    "channel",
+    "payment_method",
+    "country",
+    "customer_gender",
+    "customer_age",
+    "customer_signup_date",
+)
+
+# Date parts written day/month/year or month/day/year become ISO text (unpadded parts are
+# fine: DuckDB parses 2010-12-1 8:26). A malformed date stays malformed, for the quarantine.
+_SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})"
+MONTH_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\1-\\2')"
+DAY_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\2-\\1')"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one contract column is filled from an export.
+
+    ``sources`` are accepted header names (first present wins); ``template`` wraps the
+    quoted source column (written as ``{}``); ``constant`` fills the column when the export has no such field.
+    """
+
+    sources: tuple[str, ...] = ()
+    required: bool = False
+    template: str = "{}"
+    constant: str | None = None
+
+
+def _smartcart_format() -> dict[str, Mapping]:
+    required = {"invoice_id", "invoice_date", "product_id", "quantity", "unit_price"}
+    return {
+        column: Mapping(sources=(column,), required=column in required)
+        for column in CONTRACT_COLUMNS
+    }
+
+
+FORMATS: dict[str, dict[str, Mapping]] = {
+    "smartcart": _smartcart_format(),
+    # UCI Online Retail (InvoiceNo/UnitPrice/CustomerID) and Online Retail II
+    # (Invoice/Price/Customer ID): one online store, no payment, discount or cost.
+    "online_retail": {
+        "invoice_id": Mapping(("InvoiceNo", "Invoice"), required=True),
+        "invoice_date": Mapping(("InvoiceDate",), required=True, template=MONTH_FIRST_TO_ISO),
+        "customer_id": Mapping(
+            ("CustomerID", "Customer ID"), template=r"regexp_replace({}, '\.0+$', '')"
+        ),
+        "product_id": Mapping(("StockCode",), required=True),
+        "product_name": Mapping(("Description",)),
+        "quantity": Mapping(("Quantity",), required=True),
+        "unit_price": Mapping(("UnitPrice", "Price"), required=True),
+        "country": Mapping(("Country",)),
+        "store_id": Mapping(constant="ONLINE"),
+        "store_name": Mapping(constant="Online store"),
+        "channel": Mapping(constant="online"),
+    },
+    # Mall point-of-sale export: price is the line total, no product code (the category is
+    # the product), day/month/year dates, malls are stores.
+    "customer_shopping": {
+        "invoice_id": Mapping(("invoice_no",), required=True),
+        "invoice_date": Mapping(("invoice_date",), required=True, template=DAY_FIRST_TO_ISO),
+        "customer_id": Mapping(("customer_id",)),
+        "product_id": Mapping(("category",), required=True),
+        "product_name": Mapping(("category",)),
+        "category": Mapping(("category",)),
+        "quantity": Mapping(("quantity",), required=True),
+        "line_amount": Mapping(("price",), required=True),
+        "store_id": Mapping(("shopping_mall",), required=True),
+        "store_name": Mapping(("shopping_mall",)),
+        "channel": Mapping(constant="store"),
+        "payment_method": Mapping(("payment_method",)),
+        "customer_gender": Mapping(("gender",)),
+        "customer_age": Mapping(("age",)),
+    },
+}
+
+
+class LoadError(Exception):
+    """A problem with the input, stated in one line with its fix."""
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reader_sql(path: Path) -> str:
+    """A DuckDB table expression reading ``path`` with every column as text."""
+    name = path.name.lower()
+    location = _quote_literal(str(path))
+    if name.endswith((".csv", ".csv.gz", ".txt", ".txt.gz")):
+        return f"read_csv({location}, header = true, all_varchar = true)"
+    if name.endswith(".parquet"):
+        return f"(select columns(*)::varchar from read_parquet({location}))"
+    raise LoadError(
+        f"cannot read {path}: unsupported file type; give a .csv, .csv.gz or .parquet file"
+    )
+
+
+def _select_list(format_name: str, header: list[str]) -> list[str]:
+    """The contract columns as SQL over an export with columns ``header``."""
+    mappings = FORMATS[format_name]
+    present = set(header)
+    select = []
+    missing = []
+    for column in CONTRACT_COLUMNS:
+        mapping = mappings.get(column, Mapping())
+        source = next((s for s in mapping.sources if s in present), None)
+        if source is not None:
+            expression = mapping.template.replace("{}", _quote_identifier(source))
+            select.append(f"nullif(trim({expression}), '') as {column}")
+        elif mapping.constant is not None:
+            select.append(f"{_quote_literal(mapping.constant)} as {column}")
+        elif mapping.required:
+            missing.append(" or ".join(mapping.sources))
+        else:
+            select.append(f"cast(null as varchar) as {column}")
+    if missing:
+        raise LoadError(
+            f"the file lacks required column(s) {', '.join(missing)} for format "
+            f"{format_name}; its header is {', '.join(header)} - check FORMAT"
+        )
+    return select
+
+
+def load(database: Path, raw_path: Path, format_name: str) -> int:
+    """Replace ``raw.invoice_lines`` in ``database`` with ``raw_path``; return its row count."""
+    if format_name not in FORMATS:
+        raise LoadError(
+            f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}"
+        )
+    if not raw_path.is_file():
+        raise LoadError(f"raw file not found: {raw_path}; check the RAW path")
+    if raw_path.stat().st_size == 0:
+        raise LoadError(f"raw file is empty: {raw_path}; export it again")
+    reader = _reader_sql(raw_path)
+    with duckdb.connect(str(database)) as con:
+        try:
+            header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
+        except duckdb.Error as error:
+            first_line = str(error).strip().splitlines()[0]
+            raise LoadError(f"cannot read {raw_path}: {first_line}") from error
+        select = ",\n    ".join(_select_list(format_name, header))
+        con.execute("create schema if not exists raw")
+        con.execute(
+            "create or replace table raw.invoice_lines as\n"
+            f"select\n    row_number() over () as source_row_number,\n    {select}\n"
+            f"from {reader}"
+        )
+        rows = con.sql("select count(*) from raw.invoice_lines").fetchall()[0][0]
+    if rows == 0:
+        raise LoadError(f"raw file has a header but no data rows: {raw_path}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, required=True, help="export file to load")
+    parser.add_argument("--format", default="smartcart", help=" | ".join(sorted(FORMATS)))
+    parser.add_argument("--database", type=Path, required=True, help="DuckDB file to load into")
+    args = parser.parse_args(argv)
+    try:
+        rows = load(args.database, args.raw, args.format)
+    except LoadError as error:
+        print(f"smartcart: {error}", file=sys.stderr)
+        return 2
+    print(f"loaded {rows:,} lines from {args.raw} into raw.invoice_lines")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

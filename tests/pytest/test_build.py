@@ -1,0 +1,161 @@
+"""Write-audit-publish: what reaches the published warehouse, and what never does."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
+
+SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def published(sample_warehouse: Path, tmp_path: Path) -> Path:
+    """A private copy of the published sample warehouse, to try to break."""
+    copy = tmp_path / "smartcart.duckdb"
+    shutil.copy(sample_warehouse, copy)
+    return copy
+
+
+def _mostly_garbage_export(path: Path) -> Path:
+    """A well-formed smartcart export in which two lines of three have an unparseable date."""
+    with gzip.open(SAMPLE, "rt") as sample:
+        header = sample.readline().strip().split(",")
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=header)
+        writer.writeheader()
+        for i in range(300):
+            writer.writerow({
+                "invoice_id": str(900000 + i),
+                "invoice_date": "2025-03-01 10:00:00" if i % 3 == 0 else "someday",
+                "product_id": "P1",
+                "quantity": "1",
+                "unit_price": "2.50",
+            })
+    return path
+
+
+def test_sample_build_is_published_and_complete(sample_warehouse: Path):
+    assert not sample_warehouse.with_name(sample_warehouse.name + ".wal").exists()
+    (lines,) = query(sample_warehouse, "select count(*) from marts.fct_sales_lines")[0]
+    assert lines > 100_000
+    schemas = {row[0] for row in query(
+        sample_warehouse,
+        "select distinct table_schema from information_schema.tables",
+    )}
+    assert schemas == {"raw", "staging", "intermediate", "marts"}
+
+
+def test_every_quarantine_reason_is_exercised_by_the_sample(sample_warehouse: Path):
+    reasons = query(
+        sample_warehouse,
+        """
+        select reasons.rejection_reason, count(quarantine.invoice_line_id)
+        from raw.rejection_reasons as reasons
+        left join marts.quarantined_invoice_lines as quarantine
+            on reasons.rejection_reason = quarantine.rejection_reason
+        group by reasons.rejection_reason
+        """,
+    )
+    assert len(reasons) == 8
+    assert [reason for reason, count in reasons if count == 0] == []
+
+
+def test_reconciliation_balances_against_the_raw_table(sample_warehouse: Path):
+    # Independent of the models: count the raw table itself.
+    (raw_lines,) = query(sample_warehouse, "select count(*) from raw.invoice_lines")[0]
+    rows = query(
+        sample_warehouse,
+        "select sum(line_count), max(raw_line_count) from marts.load_reconciliation",
+    )
+    assert rows == [(raw_lines, raw_lines)]
+
+
+def test_every_column_is_documented_in_the_warehouse(sample_warehouse: Path):
+    # persist_docs writes the YAML docs as DuckDB comments, which BI tools show.
+    undocumented = query(
+        sample_warehouse,
+        """
+        select table_schema || '.' || table_name || '.' || column_name
+        from duckdb_columns() as columns
+        inner join information_schema.tables as tables
+            on columns.schema_name = tables.table_schema and columns.table_name = tables.table_name
+        where tables.table_schema in ('staging', 'intermediate', 'marts')
+          and coalesce(columns.comment, '') = ''
+        """,
+    )
+    assert undocumented == []
+
+
+def test_failing_test_keeps_the_published_warehouse(published: Path, tmp_path: Path):
+    before = _digest(published)
+    garbage = _mostly_garbage_export(tmp_path / "garbage.csv")
+    result = run_build("--raw", garbage, "--warehouse", published)
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()
+    assert len(message) == 1
+    assert "assert_rejected_share_within_limit" in message[0]
+    assert f"published warehouse unchanged: {published}" in message[0]
+    assert _digest(published) == before
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--raw", "no/such/file.csv"], "raw file not found: no/such/file.csv"),
+        (["--format", "csv_of_some_kind"], "unknown format 'csv_of_some_kind'"),
+        (["--as-of", "31/08/2011"], "AS_OF must be a date written YYYY-MM-DD"),
+    ],
+)
+def test_bad_input_fails_in_one_line(published: Path, args, expected):
+    before = _digest(published)
+    result = run_build(*args, "--warehouse", published)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert expected in result.stderr
+    assert _digest(published) == before
+
+
+def test_interrupted_build_keeps_the_published_warehouse(published: Path):
+    before = _digest(published)
+    building = published.with_name(f".{published.name}.building")
+    process = subprocess.Popen(
+        [sys.executable, str(BUILD_SCRIPT), "--warehouse", str(published)],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not building.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # well into dbt build
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert "published warehouse unchanged" in stderr
+    assert _digest(published) == before
+
+
+def test_open_reader_does_not_block_publishing(published: Path):
+    with duckdb.connect(str(published), read_only=True) as reader:
+        (old_as_of,) = reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0]
+        result = run_build("--warehouse", published, "--as-of", "2025-06-30")
+        assert result.returncode == 0, result.stderr
+        # The reader keeps its consistent snapshot of the old file until it reconnects.
+        assert reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0] == (
+            old_as_of,
+        )
+    (new_as_of,) = query(published, "select as_of_date from intermediate.int_as_of_date")[0]
+    assert str(new_as_of) == "2025-06-30" != str(old_as_of)
