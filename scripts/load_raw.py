@@ -211,8 +211,11 @@ def load(database: Path, raw_path: Path, format_name: str) -> int:
         raise LoadError(f"raw file is empty: {raw_path}; export it again")
     columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
     with duckdb.connect(str(database)) as con:
-        con.execute("create schema if not exists raw")
-        con.execute(f"create or replace table raw.invoice_lines (source_row_number bigint, {columns})")
+        # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
+        catalog = _quote_identifier(con.sql("select current_database()").fetchall()[0][0])
+        table = f"{catalog}.raw.invoice_lines"
+        con.execute(f"create schema if not exists {catalog}.raw")
+        con.execute(f"create or replace table {table} (source_row_number bigint, {columns})")
         for reader in _reader_sqls(con, raw_path):
             try:
                 header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
@@ -222,11 +225,11 @@ def load(database: Path, raw_path: Path, format_name: str) -> int:
             select = ",\n    ".join(_select_list(format_name, header))
             # Parts (workbook sheets) are appended in order; row numbers continue across them.
             con.execute(
-                "insert into raw.invoice_lines\nselect\n"
-                "    (select count(*) from raw.invoice_lines) + row_number() over (),\n"
+                f"insert into {table}\nselect\n"
+                f"    (select count(*) from {table}) + row_number() over (),\n"
                 f"    {select}\nfrom {reader}"
             )
-        rows = con.sql("select count(*) from raw.invoice_lines").fetchall()[0][0]
+        rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
     if rows == 0:
         raise LoadError(f"raw file has a header but no data rows: {raw_path}")
     return rows
