@@ -65,9 +65,11 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> None:
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of})]
     result = dbtRunner().invoke(args)
+    if isinstance(result.exception, KeyboardInterrupt):
+        raise result.exception
     if result.exception is not None:
-        first_line = str(result.exception).strip().splitlines()[0]
-        raise BuildError(f"dbt could not run: {first_line}")
+        message = str(result.exception).strip() or type(result.exception).__name__
+        raise BuildError(f"dbt could not run: {message.splitlines()[0]}")
     if not result.success:
         raise BuildError(_failure_summary(result.result.results))
 
@@ -98,6 +100,13 @@ def build(raw: Path, format_name: str, warehouse: Path, as_of: str | None) -> in
     return lines
 
 
+def _is_interrupt(error: BaseException) -> bool:
+    """Ctrl-C: Python's KeyboardInterrupt, or a DuckDB query error raised from one."""
+    return isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or isinstance(
+        error.__cause__, KeyboardInterrupt
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build and publish the SmartCart warehouse.")
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="export file to load")
@@ -111,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     except (LoadError, BuildError) as error:
         print(f"smartcart: build failed: {error}; {unchanged}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except BaseException as error:
+        if not _is_interrupt(error):
+            raise
         print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
         return 130
     print(f"smartcart: published {args.warehouse}")

@@ -1,7 +1,7 @@
 """Load a retailer's invoice-line export into ``raw.invoice_lines`` of a DuckDB file.
 
-The file is read by DuckDB's own readers (CSV, gzipped CSV, Parquet) with every column as
-text, then mapped onto the SmartCart raw contract (README, "Raw contract"). Mapping is
+The file is read by DuckDB's own readers (CSV, gzipped CSV, Parquet, and every sheet of an
+Excel ``.xlsx`` workbook, in order) with every column as text, then mapped onto the SmartCart raw contract (README, "Raw contract"). Mapping is
 textual only (renames, constants, reordering date parts): nothing is cast here, so a bad
 value reaches staging unchanged and is quarantined there with a reason, never lost.
 
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 
@@ -47,6 +49,13 @@ CONTRACT_COLUMNS = (
 # fine: DuckDB parses 2010-12-1 8:26). A malformed date stays malformed, for the quarantine.
 _SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})"
 MONTH_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\1-\\2')"
+# Excel stores datetimes as day numbers since 1899-12-30 (read_xlsx gives them as text);
+# such a number becomes ISO text to the second, anything else is left to the other rewrites.
+EXCEL_SERIAL_TO_ISO = (
+    "case when regexp_full_match({}, '\\s*\\d+(\\.\\d+)?\\s*') then strftime(timestamp '1899-12-30'"
+    " + to_seconds(cast(round(cast({} as double) * 86400) as bigint)), '%Y-%m-%d %H:%M:%S')"
+    f" else {MONTH_FIRST_TO_ISO} end"
+)
 DAY_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\2-\\1')"
 
 
@@ -78,7 +87,7 @@ FORMATS: dict[str, dict[str, Mapping]] = {
     # (Invoice/Price/Customer ID): one online store, no payment, discount or cost.
     "online_retail": {
         "invoice_id": Mapping(("InvoiceNo", "Invoice"), required=True),
-        "invoice_date": Mapping(("InvoiceDate",), required=True, template=MONTH_FIRST_TO_ISO),
+        "invoice_date": Mapping(("InvoiceDate",), required=True, template=EXCEL_SERIAL_TO_ISO),
         "customer_id": Mapping(
             ("CustomerID", "Customer ID"), template=r"regexp_replace({}, '\.0+$', '')"
         ),
@@ -124,16 +133,43 @@ def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _reader_sql(path: Path) -> str:
-    """A DuckDB table expression reading ``path`` with every column as text."""
+def _xlsx_sheets(path: Path) -> list[str]:
+    """Sheet names of an .xlsx workbook, in workbook order."""
+    try:
+        with zipfile.ZipFile(path) as workbook:
+            root = ElementTree.fromstring(workbook.read("xl/workbook.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
+        raise LoadError(f"cannot read {path}: not a valid .xlsx workbook ({error})") from error
+    namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    return [sheet.get("name") for sheet in root.iter(f"{namespace}sheet")]
+
+
+def _load_excel_extension(con: duckdb.DuckDBPyConnection) -> None:
+    """Load DuckDB's excel extension from the duckdb-ext-excel wheel (no download)."""
+    import duckdb_ext
+
+    directory = Path(next(iter(duckdb_ext.__path__))) / "extensions"
+    con.execute(f"set extension_directory = {_quote_literal(str(directory))}")
+    con.execute("load excel")
+
+
+def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """DuckDB table expressions reading ``path`` with every column as text, one per part
+    (a workbook has one per sheet), in file order."""
     name = path.name.lower()
     location = _quote_literal(str(path))
     if name.endswith((".csv", ".csv.gz", ".txt", ".txt.gz")):
-        return f"read_csv({location}, header = true, all_varchar = true)"
+        return [f"read_csv({location}, header = true, all_varchar = true)"]
     if name.endswith(".parquet"):
-        return f"(select columns(*)::varchar from read_parquet({location}))"
+        return [f"(select columns(*)::varchar from read_parquet({location}))"]
+    if name.endswith(".xlsx"):
+        _load_excel_extension(con)
+        return [
+            f"read_xlsx({location}, sheet = {_quote_literal(sheet)}, header = true, all_varchar = true)"
+            for sheet in _xlsx_sheets(path)
+        ]
     raise LoadError(
-        f"cannot read {path}: unsupported file type; give a .csv, .csv.gz or .parquet file"
+        f"cannot read {path}: unsupported file type; give a .csv, .csv.gz, .parquet or .xlsx file"
     )
 
 
@@ -173,21 +209,27 @@ def load(database: Path, raw_path: Path, format_name: str) -> int:
         raise LoadError(f"raw file not found: {raw_path}; check the RAW path")
     if raw_path.stat().st_size == 0:
         raise LoadError(f"raw file is empty: {raw_path}; export it again")
-    reader = _reader_sql(raw_path)
+    columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
     with duckdb.connect(str(database)) as con:
-        try:
-            header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
-        except duckdb.Error as error:
-            first_line = str(error).strip().splitlines()[0]
-            raise LoadError(f"cannot read {raw_path}: {first_line}") from error
-        select = ",\n    ".join(_select_list(format_name, header))
-        con.execute("create schema if not exists raw")
-        con.execute(
-            "create or replace table raw.invoice_lines as\n"
-            f"select\n    row_number() over () as source_row_number,\n    {select}\n"
-            f"from {reader}"
-        )
-        rows = con.sql("select count(*) from raw.invoice_lines").fetchall()[0][0]
+        # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
+        catalog = _quote_identifier(con.sql("select current_database()").fetchall()[0][0])
+        table = f"{catalog}.raw.invoice_lines"
+        con.execute(f"create schema if not exists {catalog}.raw")
+        con.execute(f"create or replace table {table} (source_row_number bigint, {columns})")
+        for reader in _reader_sqls(con, raw_path):
+            try:
+                header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
+            except duckdb.Error as error:
+                first_line = str(error).strip().splitlines()[0]
+                raise LoadError(f"cannot read {raw_path}: {first_line}") from error
+            select = ",\n    ".join(_select_list(format_name, header))
+            # Parts (workbook sheets) are appended in order; row numbers continue across them.
+            con.execute(
+                f"insert into {table}\nselect\n"
+                f"    (select count(*) from {table}) + row_number() over (),\n"
+                f"    {select}\nfrom {reader}"
+            )
+        rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
     if rows == 0:
         raise LoadError(f"raw file has a header but no data rows: {raw_path}")
     return rows

@@ -1,0 +1,1 @@
+"""SmartCart machine-learning helpers used by the dbt Python models."""

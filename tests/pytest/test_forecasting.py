@@ -1,0 +1,220 @@
+"""Tests for smartcart_ml.forecasting (synthetic data, fixed seeds)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smartcart_ml.forecasting import (
+    ACCURACY_COLUMNS,
+    BASELINE_MODEL,
+    FORECAST_COLUMNS,
+    backtest_origins,
+    forecast_all,
+    reconcile_to_total,
+)
+
+WEEKLY = np.array([0.8, 0.9, 0.95, 1.0, 1.2, 1.5, 0.65])
+
+
+def daily_series(
+    values: np.ndarray,
+    as_of: str,
+    series_id: str = "all",
+    level: str = "total",
+    closed: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Long input frame for one series ending on ``as_of``."""
+    dates = pd.date_range(end=as_of, periods=len(values), freq="D")
+    return pd.DataFrame({
+        "series_level": level,
+        "series_id": series_id,
+        "date": dates,
+        "value": np.asarray(values, dtype=float),
+        "is_closed": np.zeros(len(values), bool) if closed is None else closed,
+    })
+
+
+def seasonal_values(n_days: int, as_of: str, seed: int, base: float = 500.0, noise: float = 0.1) -> np.ndarray:
+    """Multiplicative weekly x yearly seasonality with log-normal noise."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(end=as_of, periods=n_days, freq="D")
+    yearly = 0.3 * np.sin(2 * np.pi * dates.day_of_year.to_numpy() / 365.25)
+    return base * WEEKLY[dates.day_of_week] * np.exp(yearly + rng.normal(0, noise, n_days))
+
+
+def assert_valid_intervals(forecasts: pd.DataFrame) -> None:
+    """lower_95 <= lower_80 <= forecast <= upper_80 <= upper_95, all finite and >= 0."""
+    cols = ["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]
+    values = forecasts[cols].to_numpy(float)
+    assert np.isfinite(values).all()
+    assert (values >= 0).all()
+    assert (np.diff(values, axis=1) >= 0).all()
+
+
+def test_chosen_model_beats_baseline_with_calibrated_intervals():
+    as_of = "2024-06-30"
+    series = daily_series(seasonal_values(730, as_of, seed=0), as_of)
+    result = forecast_all(series, as_of, horizon=28, n_origins=16, n_jobs=1)
+
+    overall = result.accuracy[result.accuracy["horizon_bucket"] == "all"].set_index("model_name")
+    chosen = overall.index[overall["is_chosen"]]
+    assert len(chosen) == 1 and chosen[0] != BASELINE_MODEL
+    best = overall.loc[chosen[0]]
+    assert best["n_points"] == 16 * 28
+    assert best["mae"] < overall.loc[BASELINE_MODEL, "mae"]
+    assert best["mase"] < 0.9
+    assert 0.70 <= best["coverage_80"] <= 0.90
+    assert list(result.accuracy.columns) == ACCURACY_COLUMNS
+    assert set(result.accuracy["horizon_bucket"]) == {"1-7", "8-14", "15-28", "all"}
+    assert (result.forecasts["model_name"] == chosen[0]).all()
+
+
+def test_forecast_dates_and_row_counts():
+    as_of = pd.Timestamp("2024-03-31")
+    series = pd.concat([
+        daily_series(seasonal_values(120, "2024-03-31", seed=1), "2024-03-31", "a", "store"),
+        daily_series(seasonal_values(100, "2024-03-31", seed=2), "2024-03-31", "b", "store"),
+    ])
+    result = forecast_all(series, as_of, horizon=45, n_origins=3, n_jobs=1)
+
+    assert list(result.forecasts.columns) == FORECAST_COLUMNS
+    expected = pd.date_range(as_of + pd.Timedelta(days=1), periods=45, freq="D")
+    for _, group in result.forecasts.groupby("series_id"):
+        assert len(group) == 45
+        assert (pd.DatetimeIndex(group["forecast_date"]) == expected).all()
+    assert result.notes.set_index("series_id")["n_origins"].to_dict() == {"a": 3, "b": 3}
+
+
+def test_backtest_origins_spacing_and_window():
+    as_of = pd.Timestamp("2024-03-31")
+    origins = backtest_origins("2023-01-01", as_of, n_origins=8, backtest_horizon=28)
+    assert len(origins) == 8
+    assert all((b - a).days == 7 for a, b in zip(origins, origins[1:]))
+    assert origins[-1] + pd.Timedelta(days=28) == as_of
+
+    # only origins leaving >= 56 days of history survive
+    short = backtest_origins("2024-01-01", as_of, n_origins=8, backtest_horizon=28)
+    assert [o.strftime("%Y-%m-%d") for o in short] == ["2024-02-25", "2024-03-03"]
+
+
+def test_closed_days_are_zero_and_excluded_from_scoring():
+    as_of = "2024-12-15"
+    dates = pd.date_range(end=as_of, periods=400, freq="D")
+    values = seasonal_values(400, as_of, seed=3)
+    saturday = dates.day_of_week == 5
+    christmas = (dates.month == 12) & (dates.day == 25)
+    values[saturday | christmas] = 0.0
+    series = daily_series(values, as_of, closed=christmas)
+    future_closed = ["2024-12-25", "2025-01-01"]
+    holidays = ["2023-12-25", "2024-01-01", *future_closed]
+
+    result = forecast_all(
+        series, as_of, horizon=30, n_origins=4,
+        closed_dates_future=future_closed, holidays=holidays, n_jobs=1,
+    )
+
+    fc = result.forecasts.set_index("forecast_date")
+    closed = (fc.index.day_of_week == 5) | fc.index.isin(pd.to_datetime(future_closed))
+    bounds = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert (fc.loc[closed, bounds] == 0).all().all()
+    assert (fc.loc[~closed, "forecast"] > 0).all()
+    assert_valid_intervals(result.forecasts)
+    assert "failed" not in result.notes.loc[0, "note"]
+
+    # scored points: open days (not Saturday, not Christmas) in the 4 backtest windows
+    origins = backtest_origins(dates[0], as_of, 4, 28)
+    windows = [pd.date_range(o + pd.Timedelta(days=1), periods=28) for o in origins]
+    n_open = sum(int(((w.day_of_week != 5) & ~((w.month == 12) & (w.day == 25))).sum()) for w in windows)
+    overall = result.accuracy[result.accuracy["horizon_bucket"] == "all"]
+    assert (overall["n_points"] == n_open).all()
+    assert set(overall["model_name"]) == {"seasonal_naive_7", "ets_weekly", "regression_calendar"}
+
+
+def test_near_zero_series_have_ordered_nonnegative_intervals():
+    as_of = "2024-05-31"
+    rng = np.random.default_rng(4)
+    series = pd.concat([
+        daily_series(rng.gamma(0.5, 0.2, 200), as_of, "tiny"),  # small, non-sparse: all models
+        daily_series(rng.poisson(0.3, 200), as_of, "sparse"),  # mostly zero: baseline
+    ])
+    result = forecast_all(series, as_of, horizon=60, n_origins=4, n_jobs=1)
+
+    assert_valid_intervals(result.forecasts)
+    served = result.notes.set_index("series_id")
+    assert served.loc["sparse", "served_model"] == BASELINE_MODEL
+    assert "sparse series" in served.loc["sparse", "note"]
+    coverage = result.accuracy[["coverage_80", "coverage_95"]]
+    assert ((coverage >= 0) & (coverage <= 1)).all().all()
+    assert (result.accuracy["coverage_95"] >= result.accuracy["coverage_80"]).all()
+
+
+def test_short_and_zero_series_fall_back_to_baseline():
+    as_of = "2024-05-31"
+    series = pd.concat([
+        daily_series(np.linspace(50, 100, 20), as_of, "short"),  # growing: all lag errors > 0
+        daily_series(np.zeros(200), as_of, "zero"),
+    ])
+    result = forecast_all(series, as_of, horizon=30, n_origins=4, n_jobs=1)
+
+    notes = result.notes.set_index("series_id")
+    assert (notes["served_model"] == BASELINE_MODEL).all()
+    assert notes.loc["short", "note"].startswith("short series (20 days")
+    assert notes.loc["short", "n_origins"] == 0
+    assert "short" not in set(result.accuracy["series_id"])
+
+    fc = result.forecasts.set_index("series_id")
+    assert len(fc.loc["short"]) == 30 and (fc.loc["short", "forecast"] > 0).all()
+    assert_valid_intervals(result.forecasts)
+    bounds = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert (fc.loc["zero", bounds] == 0).all().all()
+
+
+def test_parallel_matches_serial():
+    as_of = "2024-04-30"
+    series = pd.concat([
+        daily_series(seasonal_values(110, as_of, seed=s), as_of, f"s{s}", "store") for s in range(3)
+    ])
+    kwargs = dict(horizon=14, n_origins=2)
+    serial = forecast_all(series, as_of, n_jobs=1, **kwargs)
+    parallel = forecast_all(series, as_of, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(serial.forecasts, parallel.forecasts)
+    pd.testing.assert_frame_equal(serial.accuracy, parallel.accuracy)
+
+
+def test_reconcile_to_total_matches_total_per_date():
+    dates = pd.date_range("2025-01-01", periods=4, freq="D")
+
+    def rows(level, series_id, forecast):
+        forecast = np.asarray(forecast, float)
+        return pd.DataFrame({
+            "series_level": level, "series_id": series_id, "forecast_date": dates,
+            "model_name": "ets_weekly", "forecast": forecast,
+            "lower_80": 0.8 * forecast, "upper_80": 1.2 * forecast,
+            "lower_95": 0.6 * forecast, "upper_95": 1.5 * forecast,
+        })
+
+    forecasts = pd.concat([
+        rows("total", "all", [100, 80, 0, 50]),
+        rows("category", "a", [30, 60, 0, 0]),
+        rows("category", "b", [50, 10, 0, 0]),  # day 4: members all zero, total 50
+        rows("category", "c", [10, 10, 0, 0]),
+        rows("store", "s1", [7, 7, 7, 7]),
+    ], ignore_index=True)
+
+    result = reconcile_to_total(forecasts, "category")
+
+    members = result[result["series_level"] == "category"]
+    sums = members.groupby("forecast_date")["forecast"].sum().to_numpy()
+    np.testing.assert_allclose(sums, [100, 80, 0, 50], atol=1e-6)
+    assert_valid_intervals(members)
+    np.testing.assert_allclose(members.loc[members["series_id"] == "a", "upper_80"].iloc[0], 1.2 * 30 * 100 / 90)
+    untouched = result["series_level"] != "category"
+    pd.testing.assert_frame_equal(result[untouched], forecasts[untouched])
+    with pytest.raises(ValueError):
+        reconcile_to_total(forecasts[forecasts["series_level"] != "total"], "category")
+
+
+def test_rejects_gaps_in_a_series():
+    series = daily_series(np.ones(100), "2024-05-31").drop(index=50)
+    with pytest.raises(ValueError, match="contiguous"):
+        forecast_all(series, "2024-05-31", n_jobs=1)
