@@ -1,0 +1,274 @@
+{#- Sales KPIs of every day and every month for the whole business (grouping level `total`,
+    member `all`), each store and each category, in long form; each sales_kpis_* mart takes one
+    period grain and one grouping level. Every member has a row for every period from the first
+    day of dim_dates to as_of_date, with zeros where nothing sold (no gaps), so growth compares
+    with the row one month, twelve months or 364 days (same weekday) earlier.
+    A table, because six sales_kpis_* marts read it: as a view it would be computed once per mart. -#}
+{{ config(materialized='table') }}
+
+with
+
+sales_lines as (
+
+    select * from {{ ref('int_sales_lines_attributed') }}
+
+),
+
+dates as (
+
+    select * from {{ ref('dim_dates') }}
+    where not is_after_as_of_date
+
+),
+
+dataset as (
+
+    {#- Whether the export carries discounts and costs at all: when it does not, those metrics
+        are unknown (null) for every period, including periods with no sales. -#}
+    select
+        count(discount_amount) > 0 as has_discount_data,
+        count(cost_amount) > 0 as has_cost_data
+    from sales_lines
+
+),
+
+grains as (
+
+    select grain_values.period_grain
+    from (values ('day'), ('month')) as grain_values (period_grain)
+
+),
+
+levels as (
+
+    select level_values.grouping_level
+    from (values ('total'), ('store'), ('category')) as level_values (grouping_level)
+
+),
+
+period_days as (
+
+    select
+        grains.period_grain,
+        case
+            when grains.period_grain = 'day' then dates.date_day
+            else dates.month_start_date
+        end as period_start_date,
+        dates.date_day
+    from dates
+    cross join grains
+
+),
+
+periods as (
+
+    {#- A period is complete when every calendar day of it lies between the first day of
+        dim_dates and as_of_date (a month under way, or the month of the first sale, is not). -#}
+    select
+        period_grain,
+        period_start_date,
+        count(*) as days_in_period,
+        count(*) = case
+            when period_grain = 'day' then 1
+            else {{ dbt.datediff(
+                'period_start_date',
+                dbt.dateadd('month', 1, 'period_start_date'),
+                'day'
+            ) }}
+        end as is_complete_period
+    from period_days
+    group by period_grain, period_start_date
+
+),
+
+members as (
+
+    select
+        'total' as grouping_level,
+        'all' as member_id
+
+    union all
+
+    select distinct
+        'store' as grouping_level,
+        store_id as member_id
+    from sales_lines
+    where store_id is not null
+
+    union all
+
+    select distinct
+        'category' as grouping_level,
+        category as member_id
+    from sales_lines
+
+),
+
+leveled_lines as (
+
+    {#- Each line once per period grain and grouping level. -#}
+    select
+        grains.period_grain,
+        case
+            when grains.period_grain = 'day' then sales_lines.invoice_date
+            else sales_lines.invoice_month
+        end as period_start_date,
+        levels.grouping_level,
+        case levels.grouping_level
+            when 'total' then 'all'
+            when 'store' then sales_lines.store_id
+            else sales_lines.category
+        end as member_id,
+        case
+            when grains.period_grain = 'day'
+                then sales_lines.first_order_date = sales_lines.invoice_date
+            else sales_lines.first_order_month = sales_lines.invoice_month
+        end as is_first_order_period,
+        sales_lines.gross_sales_amount,
+        sales_lines.sale_discount_amount,
+        sales_lines.returns_amount,
+        sales_lines.net_amount,
+        sales_lines.cost_amount,
+        sales_lines.units_sold,
+        sales_lines.units_returned,
+        sales_lines.order_invoice_id,
+        sales_lines.ordering_customer_id
+    from sales_lines
+    cross join grains
+    cross join levels
+
+),
+
+measures as (
+
+    select
+        period_grain,
+        period_start_date,
+        grouping_level,
+        member_id,
+        sum(gross_sales_amount) as gross_sales,
+        sum(sale_discount_amount) as discounts,
+        sum(returns_amount) as returns_amount,
+        sum(net_amount) as net_revenue,
+        {#- cost is known for a period only when every product line in it has one -#}
+        case when count(cost_amount) = count(*) then sum(cost_amount) end as cost_amount,
+        sum(units_sold) as units_sold,
+        sum(units_returned) as units_returned,
+        count(distinct order_invoice_id) as orders,
+        count(distinct ordering_customer_id) as active_customers,
+        count(distinct case when is_first_order_period then ordering_customer_id end) as new_customers
+    from leveled_lines
+    where member_id is not null
+    group by period_grain, period_start_date, grouping_level, member_id
+
+),
+
+filled as (
+
+    select
+        periods.period_grain,
+        periods.period_start_date,
+        periods.days_in_period,
+        periods.is_complete_period,
+        members.grouping_level,
+        members.member_id,
+        coalesce(measures.gross_sales, 0) as gross_sales,
+        case when dataset.has_discount_data then coalesce(measures.discounts, 0) end as discounts,
+        coalesce(measures.returns_amount, 0) as returns_amount,
+        coalesce(measures.net_revenue, 0) as net_revenue,
+        case
+            when measures.member_id is not null then measures.cost_amount
+            when dataset.has_cost_data then 0
+        end as cost_amount,
+        coalesce(measures.units_sold, 0) as units_sold,
+        coalesce(measures.units_returned, 0) as units_returned,
+        coalesce(measures.orders, 0) as orders,
+        coalesce(measures.active_customers, 0) as active_customers,
+        coalesce(measures.new_customers, 0) as new_customers
+    from periods
+    cross join members
+    cross join dataset
+    left join measures
+        on
+            periods.period_grain = measures.period_grain
+            and periods.period_start_date = measures.period_start_date
+            and members.grouping_level = measures.grouping_level
+            and members.member_id = measures.member_id
+
+),
+
+derived as (
+
+    select
+        period_grain,
+        period_start_date,
+        days_in_period,
+        is_complete_period,
+        grouping_level,
+        member_id,
+        cast(gross_sales as decimal(18, 4)) as gross_sales,
+        cast(discounts as decimal(18, 4)) as discounts,
+        cast(returns_amount as decimal(18, 4)) as returns_amount,
+        cast(net_revenue as decimal(18, 4)) as net_revenue,
+        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        cast(net_revenue - cost_amount as decimal(18, 4)) as margin_amount,
+        {{ ratio('net_revenue - cost_amount', 'net_revenue') }} as margin_rate,
+        cast(orders as bigint) as orders,
+        cast(units_sold as bigint) as units_sold,
+        cast(units_returned as bigint) as units_returned,
+        cast(active_customers as bigint) as active_customers,
+        cast(new_customers as bigint) as new_customers,
+        cast(active_customers - new_customers as bigint) as returning_customers,
+        cast({{ ratio('gross_sales - coalesce(discounts, 0)', 'orders') }} as decimal(18, 4))
+            as average_order_value,
+        {{ ratio('units_sold', 'orders') }} as units_per_order
+    from filled
+
+),
+
+compared as (
+
+    {#- Growth = (current - previous) / |previous|; null when the previous period is zero or
+        before the first period. Month on month compares months; year on year compares a month
+        with the same month a year earlier and a day with the same weekday 52 weeks earlier. -#}
+    select
+        derived.*,
+        {{ ratio(
+            'derived.net_revenue - previous_month.net_revenue', 'abs(previous_month.net_revenue)'
+        ) }} as net_revenue_mom_growth,
+        {{ ratio(
+            'derived.net_revenue - previous_year.net_revenue', 'abs(previous_year.net_revenue)'
+        ) }} as net_revenue_yoy_growth,
+        {{ ratio('derived.orders - previous_month.orders', 'previous_month.orders') }}
+            as orders_mom_growth,
+        {{ ratio('derived.orders - previous_year.orders', 'previous_year.orders') }}
+            as orders_yoy_growth
+    from derived
+    left join derived as previous_month
+        on
+            derived.period_grain = 'month'
+            and previous_month.period_grain = 'month'
+            and derived.grouping_level = previous_month.grouping_level
+            and derived.member_id = previous_month.member_id
+            and previous_month.period_start_date
+            = cast({{ dbt.dateadd('month', -1, 'derived.period_start_date') }} as date)
+    left join derived as previous_year
+        on
+            derived.period_grain = previous_year.period_grain
+            and derived.grouping_level = previous_year.grouping_level
+            and derived.member_id = previous_year.member_id
+            and previous_year.period_start_date = case
+                when derived.period_grain = 'day'
+                    then cast({{ dbt.dateadd('day', -364, 'derived.period_start_date') }} as date)
+                else cast({{ dbt.dateadd('month', -12, 'derived.period_start_date') }} as date)
+            end
+
+),
+
+final as (
+
+    select * from compared
+
+)
+
+select * from final
