@@ -19,7 +19,9 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -32,8 +34,18 @@ DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "smartcart.duckdb"
 
 
+# Set by Ctrl-C. dbt catches KeyboardInterrupt in some phases and may carry on, so the flag,
+# not the exception, decides that an interrupted build is never published.
+INTERRUPTED = threading.Event()
+
+
 class BuildError(Exception):
     """The build did not pass; the message is one line."""
+
+
+def _on_interrupt(signum, frame) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
 
 
 def build_path_for(warehouse: Path) -> Path:
@@ -96,15 +108,15 @@ def build(raw: Path, format_name: str, warehouse: Path, as_of: str | None) -> in
     # The docs site's catalog describes exactly the file that is published.
     run_dbt(building, ["docs", "generate"], as_of)
     _checkpoint(building)
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
     os.replace(building, warehouse)
     return lines
 
 
 def _is_interrupt(error: BaseException) -> bool:
-    """Ctrl-C: Python's KeyboardInterrupt, or a DuckDB query error raised from one."""
-    return isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or isinstance(
-        error.__cause__, KeyboardInterrupt
-    )
+    """Ctrl-C: Python's KeyboardInterrupt, or any error raised while one was under way."""
+    return isinstance(error, (KeyboardInterrupt, duckdb.InterruptException)) or INTERRUPTED.is_set()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,17 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default=None, help="compute as of this date (YYYY-MM-DD)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, _on_interrupt)
     unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
         build(args.raw, args.format, args.warehouse, args.as_of or None)
-    except (LoadError, BuildError) as error:
+    except BaseException as error:
+        if _is_interrupt(error):
+            print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
+            return 130
+        if not isinstance(error, (LoadError, BuildError)):
+            raise
         print(f"smartcart: build failed: {error}; {unchanged}", file=sys.stderr)
         return 1
-    except BaseException as error:
-        if not _is_interrupt(error):
-            raise
-        print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
-        return 130
     print(f"smartcart: published {args.warehouse}")
     return 0
 
