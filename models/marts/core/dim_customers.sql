@@ -74,15 +74,14 @@ final as (
         customer_totals.discount_amount,
         customer_totals.returns_amount,
         customer_totals.net_revenue,
-        cast(customer_totals.returns_amount as double precision)
-        / nullif(customer_totals.gross_sales, 0) as returns_rate,
+        {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returns_rate,
         cast(
             customer_totals.net_revenue / nullif(customer_totals.order_count, 0) as decimal(18, 4)
         ) as average_order_value,
-        cast(
-            {{ dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day') }}
-            as double precision
-        ) / nullif(customer_totals.order_count - 1, 0) as average_days_between_orders,
+        {{ ratio(
+            dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),
+            'customer_totals.order_count - 1'
+        ) }} as average_days_between_orders,
         customer_totals.favourite_category,
         customer_totals.favourite_store_id,
         customer_totals.favourite_payment_method,

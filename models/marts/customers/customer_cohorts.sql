@@ -109,8 +109,7 @@ final as (
         <= as_of_date.as_of_date as is_complete_month,
         cast(cumulated.cohort_customers as integer) as cohort_customers,
         cast(cumulated.active_customers as integer) as active_customers,
-        cast(cumulated.active_customers as double precision)
-        / nullif(cumulated.cohort_customers, 0) as retention_rate,
+        {{ ratio('cumulated.active_customers', 'cumulated.cohort_customers') }} as retention_rate,
         cast(cumulated.net_revenue as decimal(18, 4)) as net_revenue,
         cast(cumulated.cumulative_net_revenue as decimal(18, 4)) as cumulative_net_revenue,
         cast(

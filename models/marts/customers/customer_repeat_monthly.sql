@@ -99,12 +99,14 @@ final as (
         cast(filled.active_customers as integer) as active_customers,
         cast(filled.order_count as integer) as order_count,
         cast(filled.net_revenue as decimal(18, 4)) as net_revenue,
-        cast(filled.active_customers as double precision)
-        / nullif(sum(filled.active_customers) over (partition by filled.month_start_date), 0)
-            as share_of_active_customers,
-        cast(filled.net_revenue as double precision)
-        / nullif(sum(filled.net_revenue) over (partition by filled.month_start_date), 0)
-            as share_of_net_revenue
+        {{ ratio(
+            'filled.active_customers',
+            'sum(filled.active_customers) over (partition by filled.month_start_date)'
+        ) }} as share_of_active_customers,
+        {{ ratio(
+            'filled.net_revenue',
+            'sum(filled.net_revenue) over (partition by filled.month_start_date)'
+        ) }} as share_of_net_revenue
     from filled
     cross join as_of_date
 

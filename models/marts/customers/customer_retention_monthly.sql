@@ -174,8 +174,8 @@ final as (
         cast(filled.churned_customers as integer) as churned_customers,
         cast(filled.previous_month_active_customers as integer) as previous_month_active_customers,
         cast(filled.retained_customers as integer) as retained_customers,
-        cast(filled.retained_customers as double precision)
-        / nullif(filled.previous_month_active_customers, 0) as retention_rate,
+        {{ ratio('filled.retained_customers', 'filled.previous_month_active_customers') }}
+            as retention_rate,
         cast({{ churn_window_days }} as integer) as churn_window_days
     from filled
     cross join as_of_date

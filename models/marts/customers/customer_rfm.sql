@@ -60,19 +60,19 @@ scored as (
         least(
             5,
             1 + cast(floor(coalesce(
-                cast((recency_rank - 1) * 5 as double precision) / nullif(customer_count - 1, 0), 0
+                {{ ratio('(recency_rank - 1) * 5', 'customer_count - 1') }}, 0
             )) as integer)
         ) as r_score,
         least(
             5,
             1 + cast(floor(coalesce(
-                cast((frequency_rank - 1) * 5 as double precision) / nullif(customer_count - 1, 0), 0
+                {{ ratio('(frequency_rank - 1) * 5', 'customer_count - 1') }}, 0
             )) as integer)
         ) as f_score,
         least(
             5,
             1 + cast(floor(coalesce(
-                cast((monetary_rank - 1) * 5 as double precision) / nullif(customer_count - 1, 0), 0
+                {{ ratio('(monetary_rank - 1) * 5', 'customer_count - 1') }}, 0
             )) as integer)
         ) as m_score
     from ranked
@@ -83,7 +83,7 @@ combined as (
 
     select
         *,
-        cast(floor(cast(f_score + m_score + 1 as double precision) / 2) as integer) as fm_score
+        cast(floor({{ ratio('f_score + m_score + 1', '2') }}) as integer) as fm_score
     from scored
 
 ),

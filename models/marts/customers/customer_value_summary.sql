@@ -86,15 +86,13 @@ final as (
         running.tier_rule,
         as_of_date.as_of_date,
         cast(running.customer_count as integer) as customer_count,
-        cast(running.customer_count as double precision)
-        / nullif(running.total_customer_count, 0) as share_of_customers,
+        {{ ratio('running.customer_count', 'running.total_customer_count') }} as share_of_customers,
         cast(running.net_revenue as decimal(18, 4)) as net_revenue,
-        cast(running.net_revenue as double precision)
-        / nullif(running.total_net_revenue, 0) as share_of_net_revenue,
-        cast(running.cumulative_customer_count as double precision)
-        / nullif(running.total_customer_count, 0) as cumulative_share_of_customers,
-        cast(running.cumulative_net_revenue as double precision)
-        / nullif(running.total_net_revenue, 0) as cumulative_share_of_net_revenue,
+        {{ ratio('running.net_revenue', 'running.total_net_revenue') }} as share_of_net_revenue,
+        {{ ratio('running.cumulative_customer_count', 'running.total_customer_count') }}
+            as cumulative_share_of_customers,
+        {{ ratio('running.cumulative_net_revenue', 'running.total_net_revenue') }}
+            as cumulative_share_of_net_revenue,
         cast(running.net_revenue / nullif(running.customer_count, 0) as decimal(18, 4))
             as average_net_revenue,
         cast(running.min_net_revenue as decimal(18, 4)) as min_net_revenue,
