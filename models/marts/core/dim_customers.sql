@@ -1,3 +1,6 @@
+{#- The customer 360: attributes as exported, plus the lifetime aggregates, RFM segment and value
+    tier as of as_of_date. Aggregates come from int_customers_aggregated, which customer_rfm also
+    reads, so dim_customers -> customer_rfm is the only edge between the two marts. -#}
 with
 
 sales_lines as (
@@ -7,9 +10,27 @@ sales_lines as (
 
 ),
 
-orders as (
+customer_totals as (
 
-    select * from {{ ref('fct_orders') }}
+    select * from {{ ref('int_customers_aggregated') }}
+
+),
+
+tiered_customers as (
+
+    select * from {{ ref('int_customers_tiered') }}
+
+),
+
+customer_rfm as (
+
+    select * from {{ ref('customer_rfm') }}
+
+),
+
+as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -30,30 +51,57 @@ attributes as (
 
 ),
 
-first_orders as (
-
-    select
-        customer_id,
-        invoice_date as first_order_date
-    from orders
-    where is_first_order
-
-),
-
 final as (
 
     select
         attributes.customer_id,
         attributes.first_invoice_date,
         attributes.last_invoice_date,
-        first_orders.first_order_date,
+        customer_totals.first_order_date,
         attributes.gender,
         attributes.age_at_last_invoice,
         attributes.signup_date,
-        attributes.country
+        attributes.country,
+        customer_totals.last_order_date,
+        cast(
+            {{ dbt.datediff('customer_totals.first_order_date', 'as_of_date.as_of_date', 'day') }}
+            as integer
+        ) as tenure_days,
+        customer_totals.order_count,
+        customer_totals.units_purchased,
+        customer_totals.units_returned,
+        customer_totals.gross_sales,
+        customer_totals.discount_amount,
+        customer_totals.returns_amount,
+        customer_totals.net_revenue,
+        {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returns_rate,
+        cast(
+            customer_totals.net_revenue / nullif(customer_totals.order_count, 0) as decimal(18, 4)
+        ) as average_order_value,
+        {{ ratio(
+            dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),
+            'customer_totals.order_count - 1'
+        ) }} as average_days_between_orders,
+        customer_totals.favourite_category,
+        customer_totals.favourite_store_id,
+        customer_totals.favourite_payment_method,
+        case
+            when customer_totals.order_count >= 2 then 'repeat'
+            when customer_totals.order_count = 1 then 'one_time'
+            else 'no_orders'
+        end as customer_type,
+        customer_rfm.rfm_segment,
+        customer_rfm.rfm_cell,
+        tiered_customers.value_tier,
+        tiered_customers.is_top_10_percent
     from attributes
-    left join first_orders
-        on attributes.customer_id = first_orders.customer_id
+    left join customer_totals
+        on attributes.customer_id = customer_totals.customer_id
+    left join tiered_customers
+        on attributes.customer_id = tiered_customers.customer_id
+    left join customer_rfm
+        on attributes.customer_id = customer_rfm.customer_id
+    cross join as_of_date
 
 )
 

@@ -1,0 +1,123 @@
+{#- Acquisition cohorts (doc def_cohort): every cohort has a row for each month from its
+    acquisition month to the month of as_of_date, active or not, so retention reads 0 rather
+    than missing. Lines before a customer's first order (cancellations of orders older than the
+    export) are in no cell. -#}
+with
+
+customer_months as (
+
+    select * from {{ ref('int_customer_months_aggregated') }}
+
+),
+
+dates as (
+
+    select * from {{ ref('dim_dates') }}
+
+),
+
+as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+months as (
+
+    select distinct dates.month_start_date
+    from dates
+    cross join as_of_date
+    where dates.date_day <= as_of_date.as_of_date
+
+),
+
+cohort_sizes as (
+
+    select
+        first_order_month as cohort_month,
+        count(distinct customer_id) as cohort_customers
+    from customer_months
+    where first_order_month is not null
+    group by first_order_month
+
+),
+
+cohort_activity as (
+
+    select
+        first_order_month as cohort_month,
+        month_start_date,
+        count(case when order_count > 0 then customer_id end) as active_customers,
+        sum(net_revenue) as net_revenue
+    from customer_months
+    where months_since_first_order >= 0
+    group by first_order_month, month_start_date
+
+),
+
+grid as (
+
+    select
+        cohort_sizes.cohort_month,
+        cohort_sizes.cohort_customers,
+        months.month_start_date
+    from cohort_sizes
+    inner join months
+        on cohort_sizes.cohort_month <= months.month_start_date
+
+),
+
+filled as (
+
+    select
+        grid.cohort_month,
+        grid.month_start_date,
+        {{ dbt.datediff(
+            'grid.cohort_month', 'grid.month_start_date', 'month'
+        ) }} as months_since_first_order,
+        grid.cohort_customers,
+        coalesce(cohort_activity.active_customers, 0) as active_customers,
+        coalesce(cohort_activity.net_revenue, 0) as net_revenue
+    from grid
+    left join cohort_activity
+        on
+            grid.cohort_month = cohort_activity.cohort_month
+            and grid.month_start_date = cohort_activity.month_start_date
+
+),
+
+cumulated as (
+
+    select
+        *,
+        sum(net_revenue) over (
+            partition by cohort_month
+            order by month_start_date
+            rows between unbounded preceding and current row
+        ) as cumulative_net_revenue
+    from filled
+
+),
+
+final as (
+
+    select
+        cumulated.cohort_month,
+        cast(cumulated.months_since_first_order as integer) as months_since_first_order,
+        cumulated.month_start_date as activity_month,
+        {{ dbt.last_day('cumulated.month_start_date', 'month') }}
+        <= as_of_date.as_of_date as is_complete_month,
+        cast(cumulated.cohort_customers as integer) as cohort_customers,
+        cast(cumulated.active_customers as integer) as active_customers,
+        {{ ratio('cumulated.active_customers', 'cumulated.cohort_customers') }} as retention_rate,
+        cast(cumulated.net_revenue as decimal(18, 4)) as net_revenue,
+        cast(cumulated.cumulative_net_revenue as decimal(18, 4)) as cumulative_net_revenue,
+        cast(
+            cumulated.cumulative_net_revenue / nullif(cumulated.cohort_customers, 0) as decimal(18, 4)
+        ) as cumulative_net_revenue_per_customer
+    from cumulated
+    cross join as_of_date
+
+)
+
+select * from final
