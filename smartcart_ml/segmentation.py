@@ -379,8 +379,10 @@ def describe_segments(result: SegmentationResult, customers: pd.DataFrame) -> pd
         One row per cluster: cluster_id, segment_name, customers,
         share_of_customers, share_of_revenue (sum of ``monetary``; NaN when
         there is no monetary column or no revenue), ``mean_<feature>`` for each
-        feature (raw values, nulls ignored) and a one-sentence description
-        naming the features that most distinguish the segment.
+        feature (raw values, nulls ignored), a one-sentence description
+        naming the features that most distinguish the segment, and
+        ``reason`` (``result.reason`` on every row: null for a normal fit,
+        the explanation of the one-segment result otherwise).
     """
     prep, centroids, cluster_ids = _from_parameters(result.parameters)
     segments = result.parameters.drop_duplicates("cluster_id").set_index("cluster_id")["segment_name"]
@@ -403,6 +405,7 @@ def describe_segments(result: SegmentationResult, customers: pd.DataFrame) -> pd
             strict=True,
         )
     ]
+    summary["reason"] = pd.Series([result.reason] * len(summary), dtype=object)
     return summary
 
 

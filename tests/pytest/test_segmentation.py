@@ -277,6 +277,20 @@ def test_describe_segments(customers, result):
     for row in summary.itertuples():
         assert row.description.startswith(f"{row.segment_name}: ")
         assert row.description.count(".") == 1 and row.description.endswith(".")
+    assert summary["reason"].isna().all()
+
+
+def test_describe_segments_of_the_one_segment_result_carries_the_reason():
+    data = _identical_customers()
+    result = segment_customers(data, ["recency_days", "monetary"])
+    summary = describe_segments(result, data)
+
+    assert summary["cluster_id"].tolist() == [1]
+    assert summary["share_of_customers"].tolist() == [1.0]
+    assert summary["reason"].tolist() == [result.reason]
+    assert summary["description"].item() == (
+        "All customers: 100% of customers and 100% of revenue, with a profile close to the average customer."
+    )
 
 
 def test_duplicate_customer_ids_are_rejected(customers):
