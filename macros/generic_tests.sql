@@ -42,3 +42,29 @@ where {{ column_name }} is not null
     {%- if max_value is not none %} or {{ column_name }} > {{ max_value }}{% endif %}
   )
 {% endmacro %}
+
+
+{#- Fails with one row (both counts) when the model and compare_model have different row counts:
+    e.g. a Python model that dropped or duplicated customers. -#}
+{% test equal_row_count(model, compare_model) %}
+    {{ return(adapter.dispatch('test_equal_row_count', 'smartcart')(model, compare_model)) }}
+{% endtest %}
+
+{% macro default__test_equal_row_count(model, compare_model) %}
+with
+
+model_rows as (
+    select count(*) as row_count from {{ model }}
+),
+
+compare_rows as (
+    select count(*) as row_count from {{ compare_model }}
+)
+
+select
+    model_rows.row_count as model_row_count,
+    compare_rows.row_count as compare_model_row_count
+from model_rows
+cross join compare_rows
+where model_rows.row_count != compare_rows.row_count
+{% endmacro %}

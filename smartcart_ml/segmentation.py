@@ -16,6 +16,14 @@ then the customer belongs to the cluster whose ``centroid`` is nearest by
 squared Euclidean distance over all features, ties going to the lowest
 ``cluster_id``. The labels returned by :func:`segment_customers` are computed
 with exactly this rule, so ``score(parameters, customers)`` reproduces them.
+
+Two ways to fit. :func:`segment_customers` does everything at once: the
+candidate search over k, the bootstrap and the final labels. A pipeline that
+needs the labels and the parameters in separate steps (the dbt Python models)
+runs the expensive search once, keeps :func:`diagnostics_table` of it, reads
+the decision back with :func:`chosen_k` and calls :func:`fit_segments` at that
+k in each later step: it returns exactly the assignments and parameters that
+:func:`segment_customers` returned, without searching again.
 """
 
 from __future__ import annotations
@@ -38,6 +46,17 @@ SINGLE_SEGMENT_NAME = "All customers"
 RECENCY, FREQUENCY, MONETARY, TENURE = "recency_days", "frequency", "monetary", "tenure_days"
 
 ASSIGNMENT_COLUMNS = ["customer_id", "cluster_id", "segment_name", "distance_to_centroid"]
+SEARCH_COLUMNS = [
+    "k",
+    "inertia",
+    "silhouette",
+    "smallest_cluster_share",
+    "is_rejected",
+    "is_chosen",
+    "bootstrap_stability",
+    "min_cluster_share",
+    "reason",
+]
 DIAGNOSTIC_COLUMNS = [
     "k",
     "inertia",
@@ -107,6 +126,7 @@ def segment_customers(
     min_cluster_share: float = 0.05,
     random_state: int = 42,
     n_bootstrap: int = 20,
+    min_repeat_share: float = 0.0,
 ) -> SegmentationResult:
     """Segment customers with k-means and choose k automatically.
 
@@ -166,7 +186,10 @@ def segment_customers(
     adjusted Rand index against the full-data labels is reported.
 
     Degenerate data never raises: with zero rows, fewer than
-    ``max(20, 2 * max(k_range))`` customers, only constant features, or no
+    ``max(20, 2 * max(k_range))`` customers, only constant features, fewer
+    than ``min_repeat_share`` of customers with ``frequency`` >= 2 (e.g. a
+    file where every customer bought once: their only differences are the
+    date and size of one purchase, which is not buying behaviour), or no
     acceptable candidate k, every customer is put into one segment
     ("All customers", cluster_id 1, distance 0) and ``reason`` says why. The
     diagnostics then have zero rows, except when candidates were evaluated
@@ -181,6 +204,9 @@ def segment_customers(
             customers.
         random_state: seed for k-means, silhouette sampling and bootstrap.
         n_bootstrap: number of bootstrap resamples (0 skips the stability).
+        min_repeat_share: smallest share of customers with two or more
+            orders (column ``frequency``, required when this is > 0) for
+            the data to be segmented; 0 (the default) disables the check.
 
     Returns:
         A :class:`SegmentationResult`.
@@ -190,13 +216,14 @@ def segment_customers(
             customer ids (contract violations, not data problems).
     """
     ks = _validate(customers, features, k_range, min_cluster_share)
-    data = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    raw = _raw_matrix(data, features)
-    prep = _fit_preprocessing(raw, features)
-    X = _transform(raw, prep)
+    if not 0 <= min_repeat_share <= 1:
+        raise ValueError("min_repeat_share must be in [0, 1].")
+    if min_repeat_share > 0 and FREQUENCY not in customers.columns:
+        raise ValueError(f"min_repeat_share needs a {FREQUENCY!r} column.")
+    data, raw, prep, X = _prepare(customers, features)
     ids = data["customer_id"]
 
-    reason = _degenerate_reason(len(X), prep, ks)
+    reason = _degenerate_reason(len(X), prep, ks) or _repeat_reason(data, min_repeat_share)
     if reason is not None:
         return _single_segment(ids, X, prep, reason, _empty_diagnostics())
 
@@ -209,24 +236,118 @@ def segment_customers(
         )
         return _single_segment(ids, X, prep, reason, diagnostics)
 
-    ranking_feature = features.index(MONETARY) if MONETARY in features else 0
-    ranking = _fill_and_clip(raw, prep.fill_value, prep.cap_lower, prep.cap_upper)[:, ranking_feature]
-    centroids = _order_clusters(X, centroids_by_k[k], ranking)
-    labels, squared = _nearest(X, centroids)
-    names = _segment_names(centroids, features)
+    assignments, parameters = _labelled(ids, raw, prep, X, centroids_by_k[k])
+    labels = assignments["cluster_id"].to_numpy() - 1
     diagnostics["is_chosen"] = diagnostics["k"] == k
     diagnostics.loc[diagnostics["is_chosen"], "bootstrap_stability"] = _bootstrap_stability(
         X, k, labels, n_bootstrap, random_state
     )
-    assignments = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "cluster_id": labels + 1,
-            "segment_name": np.asarray(names, dtype=object)[labels],
-            "distance_to_centroid": np.sqrt(squared),
+    return SegmentationResult(assignments, diagnostics, parameters)
+
+
+def fit_segments(
+    customers: pd.DataFrame,
+    features: list[str],
+    k: int,
+    random_state: int = 42,
+    reason: str | None = None,
+) -> SegmentationResult:
+    """Fit k-means at a given k, without the candidate search.
+
+    With the same ``customers``, ``features`` and ``random_state``, the
+    assignments and parameters are identical to those of
+    :func:`segment_customers` when it chose this k (same preprocessing, same
+    k-means fit, same cluster order and names). ``k = 1`` gives the
+    one-segment result, as :func:`segment_customers` does on degenerate data.
+
+    Args:
+        customers: one row per customer with ``customer_id`` and the features.
+        features: names of the numeric feature columns, in scoring order.
+        k: number of clusters (>= 1), e.g. from :func:`chosen_k`.
+        random_state: seed for k-means.
+        reason: for ``k = 1``, the sentence explaining the single segment
+            (e.g. the reason stored by :func:`diagnostics_table`).
+
+    Returns:
+        A :class:`SegmentationResult` whose diagnostics have zero rows.
+
+    Raises:
+        ValueError: on invalid arguments, missing columns, duplicate customer
+            ids, a reason with ``k > 1``, or a k larger than the number of
+            distinct customer profiles.
+    """
+    if k < 1:
+        raise ValueError("k must be >= 1.")
+    if k > 1 and reason is not None:
+        raise ValueError("reason only applies to the one-segment result (k = 1).")
+    _validate(customers, features, [2], 0.0)
+    data, raw, prep, X = _prepare(customers, features)
+    ids = data["customer_id"]
+    if k == 1:
+        reason = reason or "k = 1 was requested, so all customers form one segment."
+        return _single_segment(ids, X, prep, reason, _empty_diagnostics())
+    if k > len(np.unique(X, axis=0)):
+        raise ValueError(f"k = {k} is more than the number of distinct customer profiles.")
+    assignments, parameters = _labelled(ids, raw, prep, X, _kmeans(X, k, random_state).cluster_centers_)
+    return SegmentationResult(assignments, _empty_diagnostics(), parameters)
+
+
+def diagnostics_table(result: SegmentationResult, min_cluster_share: float) -> pd.DataFrame:
+    """The search as a table that always has exactly one chosen row.
+
+    Args:
+        result: output of :func:`segment_customers`.
+        min_cluster_share: the value ``segment_customers`` was called with
+            (stored in every row, so readers can check the rule).
+
+    Returns:
+        ``result.diagnostics`` with two more columns, ``min_cluster_share``
+        and ``reason`` (``result.reason`` on the chosen row, else null). When
+        no k >= 2 was chosen, a row ``k = 1`` is appended as the chosen one:
+        inertia, silhouette and bootstrap_stability null,
+        smallest_cluster_share 1 (null without customers), not rejected.
+        Columns in ``SEARCH_COLUMNS`` order.
+    """
+    table = result.diagnostics.copy()
+    if not table["is_chosen"].any():
+        n_customers = len(result.assignments)
+        single = {
+            "k": 1,
+            "inertia": np.nan,
+            "silhouette": np.nan,
+            "smallest_cluster_share": 1.0 if n_customers else np.nan,
+            "is_rejected": False,
+            "is_chosen": True,
+            "bootstrap_stability": np.nan,
         }
-    )
-    return SegmentationResult(assignments, diagnostics, _parameters_table(prep, centroids, names))
+        single_row = pd.DataFrame([single])
+        table = pd.concat([table, single_row], ignore_index=True) if len(table) else single_row
+    table = table.astype({"k": "int64", "is_rejected": bool, "is_chosen": bool})
+    table["min_cluster_share"] = float(min_cluster_share)
+    table["reason"] = pd.Series([None] * len(table), dtype=object)
+    table.loc[table["is_chosen"], "reason"] = result.reason
+    return table.sort_values("k", kind="stable").reset_index(drop=True)[SEARCH_COLUMNS]
+
+
+def chosen_k(diagnostics: pd.DataFrame) -> tuple[int, str | None]:
+    """Read the decision back from a :func:`diagnostics_table`.
+
+    Args:
+        diagnostics: a :func:`diagnostics_table` (e.g. reloaded from the
+            warehouse).
+
+    Returns:
+        The chosen k and the reason stored on its row (``None`` when the
+        fit is a normal one).
+
+    Raises:
+        ValueError: unless exactly one row is chosen.
+    """
+    chosen = diagnostics[diagnostics["is_chosen"].astype(bool)]
+    if len(chosen) != 1:
+        raise ValueError(f"diagnostics must have exactly one chosen row, found {len(chosen)}.")
+    reason = chosen["reason"].iloc[0]
+    return int(chosen["k"].iloc[0]), (None if pd.isna(reason) else str(reason))
 
 
 def score(parameters: pd.DataFrame, customers: pd.DataFrame) -> pd.Series:
@@ -258,8 +379,10 @@ def describe_segments(result: SegmentationResult, customers: pd.DataFrame) -> pd
         One row per cluster: cluster_id, segment_name, customers,
         share_of_customers, share_of_revenue (sum of ``monetary``; NaN when
         there is no monetary column or no revenue), ``mean_<feature>`` for each
-        feature (raw values, nulls ignored) and a one-sentence description
-        naming the features that most distinguish the segment.
+        feature (raw values, nulls ignored), a one-sentence description
+        naming the features that most distinguish the segment, and
+        ``reason`` (``result.reason`` on every row: null for a normal fit,
+        the explanation of the one-segment result otherwise).
     """
     prep, centroids, cluster_ids = _from_parameters(result.parameters)
     segments = result.parameters.drop_duplicates("cluster_id").set_index("cluster_id")["segment_name"]
@@ -282,6 +405,7 @@ def describe_segments(result: SegmentationResult, customers: pd.DataFrame) -> pd
             strict=True,
         )
     ]
+    summary["reason"] = pd.Series([result.reason] * len(summary), dtype=object)
     return summary
 
 
@@ -302,6 +426,42 @@ def _validate(
     if customers["customer_id"].duplicated().any():
         raise ValueError("customers must have one row per customer_id.")
     return ks
+
+
+def _prepare(
+    customers: pd.DataFrame, features: list[str]
+) -> tuple[pd.DataFrame, np.ndarray, _Preprocessing, np.ndarray]:
+    """Sort by customer_id; return the sorted rows, raw matrix, preprocessing and X."""
+    data = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    raw = _raw_matrix(data, features)
+    prep = _fit_preprocessing(raw, features)
+    return data, raw, prep, _transform(raw, prep)
+
+
+def _labelled(
+    ids: pd.Series, raw: np.ndarray, prep: _Preprocessing, X: np.ndarray, fitted_centroids: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order and name the fitted centroids; return assignments and parameters."""
+    features = prep.features
+    ranking_feature = features.index(MONETARY) if MONETARY in features else 0
+    ranking = _fill_and_clip(raw, prep.fill_value, prep.cap_lower, prep.cap_upper)[:, ranking_feature]
+    centroids = _order_clusters(X, fitted_centroids, ranking)
+    labels, squared = _nearest(X, centroids)
+    names = _segment_names(centroids, features)
+    assignments = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "cluster_id": labels + 1,
+            "segment_name": np.asarray(names, dtype=object)[labels],
+            "distance_to_centroid": np.sqrt(squared),
+        }
+    )
+    return assignments, _parameters_table(prep, centroids, names)
+
+
+def _kmeans(X: np.ndarray, k: int, random_state: int) -> KMeans:
+    """The one k-means configuration used for every fit."""
+    return KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(X)
 
 
 def _raw_matrix(customers: pd.DataFrame, features: list[str]) -> np.ndarray:
@@ -382,6 +542,20 @@ def _degenerate_reason(n_customers: int, prep: _Preprocessing, ks: list[int]) ->
     return None
 
 
+def _repeat_reason(data: pd.DataFrame, min_repeat_share: float) -> str | None:
+    """Explain why too few customers ordered twice to segment, or return None."""
+    if min_repeat_share <= 0 or data.empty:
+        return None
+    repeat_share = float((pd.to_numeric(data[FREQUENCY]).fillna(0) >= 2).mean())
+    if repeat_share >= min_repeat_share:
+        return None
+    return (
+        f"Only {repeat_share:.1%} of customers ordered more than once (at least {min_repeat_share:.0%} "
+        "needed): customers who bought once differ only in the date and size of that purchase, "
+        "which is no buying behaviour to segment, so all customers form one segment."
+    )
+
+
 def _evaluate_candidates(
     X: np.ndarray, ks: list[int], min_cluster_share: float, random_state: int
 ) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
@@ -396,7 +570,7 @@ def _evaluate_candidates(
         if k > n_distinct:
             rows.append({"k": k, "inertia": np.nan, "silhouette": np.nan, "smallest_cluster_share": 0.0})
             continue
-        model = KMeans(n_clusters=k, n_init=N_INIT, random_state=random_state).fit(X)
+        model = _kmeans(X, k, random_state)
         labels, _ = _nearest(X, model.cluster_centers_)
         centroids_by_k[k] = model.cluster_centers_
         rows.append(
@@ -487,7 +661,7 @@ def _bootstrap_stability(
         seed = int(rng.integers(2**31 - 1))
         if len(np.unique(sample, axis=0)) < k:
             continue
-        model = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(sample)
+        model = _kmeans(sample, k, seed)
         scores.append(adjusted_rand_score(labels, _nearest(X, model.cluster_centers_)[0]))
     return float(np.mean(scores)) if scores else np.nan
 

@@ -9,8 +9,12 @@ from threadpoolctl import threadpool_limits
 
 from smartcart_ml.segmentation import (
     PARAMETER_COLUMNS,
+    SEARCH_COLUMNS,
     SINGLE_SEGMENT_NAME,
+    chosen_k,
     describe_segments,
+    diagnostics_table,
+    fit_segments,
     score,
     segment_customers,
 )
@@ -72,13 +76,13 @@ def result(customers):
     return segment_customers(customers, FEATURES, **FAST)
 
 
-def chosen_k(result) -> int:
+def fitted_k(result) -> int:
     return int(result.diagnostics.loc[result.diagnostics["is_chosen"], "k"].item())
 
 
 def test_recovers_four_known_segments(customers, result):
     assert result.reason is None
-    assert chosen_k(result) == 4
+    assert fitted_k(result) == 4
     merged = customers.merge(result.assignments, on="customer_id")
     assert adjusted_rand_score(merged["true_segment"], merged["cluster_id"]) >= 0.95
 
@@ -109,10 +113,10 @@ def test_small_group_is_not_split_off_below_min_share():
     strict = segment_customers(data, ["a", "b", "c"], n_bootstrap=0)
     loose = segment_customers(data, ["a", "b", "c"], min_cluster_share=0.02, n_bootstrap=0)
 
-    assert chosen_k(strict) == 3
+    assert fitted_k(strict) == 3
     assert strict.assignments["cluster_id"].value_counts(normalize=True).min() >= 0.05
     assert strict.diagnostics.set_index("k").loc[4, "is_rejected"]
-    assert chosen_k(loose) == 4  # k=4 has the best silhouette; only the share rule excluded it
+    assert fitted_k(loose) == 4  # k=4 has the best silhouette; only the share rule excluded it
 
 
 def test_identical_input_gives_identical_output(customers, result):
@@ -202,7 +206,7 @@ def test_constant_feature_is_kept_with_unit_scale(customers):
     data = customers.assign(store_count=1.0)
     result = segment_customers(data, [*FEATURES, "store_count"], n_bootstrap=0)
 
-    assert chosen_k(result) == 4
+    assert fitted_k(result) == 4
     merged = data.merge(result.assignments, on="customer_id")
     assert adjusted_rand_score(merged["true_segment"], merged["cluster_id"]) >= 0.95
     constant = result.parameters[result.parameters["feature"] == "store_count"]
@@ -273,8 +277,134 @@ def test_describe_segments(customers, result):
     for row in summary.itertuples():
         assert row.description.startswith(f"{row.segment_name}: ")
         assert row.description.count(".") == 1 and row.description.endswith(".")
+    assert summary["reason"].isna().all()
+
+
+def test_describe_segments_of_the_one_segment_result_carries_the_reason():
+    data = _identical_customers()
+    result = segment_customers(data, ["recency_days", "monetary"])
+    summary = describe_segments(result, data)
+
+    assert summary["cluster_id"].tolist() == [1]
+    assert summary["share_of_customers"].tolist() == [1.0]
+    assert summary["reason"].tolist() == [result.reason]
+    assert summary["description"].item() == (
+        "All customers: 100% of customers and 100% of revenue, with a profile close to the average customer."
+    )
 
 
 def test_duplicate_customer_ids_are_rejected(customers):
     with pytest.raises(ValueError, match="one row per customer_id"):
         segment_customers(pd.concat([customers, customers.head(1)]), FEATURES)
+
+
+# --- the pipeline API: search once, then fit at the chosen k -----------------------------------
+
+
+def test_fit_segments_at_chosen_k_equals_segment_customers(customers, result):
+    shuffled = customers.sample(frac=1, random_state=5)  # fit_segments sorts by customer_id too
+    fitted = fit_segments(shuffled, FEATURES, fitted_k(result))
+
+    assert fitted.reason is None
+    assert fitted.diagnostics.empty
+    assert_frame_equal(fitted.assignments, result.assignments)
+    assert_frame_equal(fitted.parameters, result.parameters)
+
+
+def test_fit_segments_at_another_k_is_a_valid_fit(customers, result):
+    fitted = fit_segments(customers, FEATURES, 3)
+
+    assert sorted(fitted.assignments["cluster_id"].unique()) == [1, 2, 3]
+    assert len(fitted.parameters) == 3 * len(FEATURES)
+    scored = score(fitted.parameters, customers.set_index("customer_id"))
+    assert (scored.reindex(fitted.assignments["customer_id"]).to_numpy() == fitted.assignments["cluster_id"]).all()
+
+
+def test_fit_segments_with_k_one_equals_the_degenerate_result():
+    data = _three_customers()
+    expected = segment_customers(data, ["recency_days", "monetary"])
+    fitted = fit_segments(data, ["recency_days", "monetary"], 1, reason=expected.reason)
+
+    assert fitted.reason == expected.reason
+    assert_frame_equal(fitted.assignments, expected.assignments)
+    assert_frame_equal(fitted.parameters, expected.parameters)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"k": 0}, "k must be >= 1"),
+        ({"k": 2, "reason": "why"}, "reason only applies"),
+        ({"k": 250}, "distinct customer profiles"),
+    ],
+)
+def test_fit_segments_rejects_invalid_k(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fit_segments(_identical_customers().head(100).assign(monetary=range(100)), ["monetary"], **kwargs)
+
+
+def test_diagnostics_table_of_a_normal_fit(result):
+    table = diagnostics_table(result, 0.05)
+
+    assert list(table.columns) == SEARCH_COLUMNS
+    assert_frame_equal(table[result.diagnostics.columns], result.diagnostics)
+    assert (table["min_cluster_share"] == 0.05).all()
+    assert table["reason"].isna().all()
+    assert chosen_k(table) == (4, None)
+
+
+def test_diagnostics_table_without_candidates_has_one_chosen_k_one_row():
+    result = segment_customers(_identical_customers(), ["recency_days", "monetary"])
+    table = diagnostics_table(result, 0.05)
+
+    assert table["k"].tolist() == [1]
+    row = table.iloc[0]
+    assert row["is_chosen"] and not row["is_rejected"]
+    assert row["smallest_cluster_share"] == 1.0
+    assert np.isnan(row["inertia"]) and np.isnan(row["silhouette"]) and np.isnan(row["bootstrap_stability"])
+    assert chosen_k(table) == (1, result.reason)
+
+
+def test_diagnostics_table_keeps_rejected_candidates_and_adds_k_one(customers):
+    result = segment_customers(customers, FEATURES, k_range=range(2, 5), min_cluster_share=0.6, n_bootstrap=0)
+    table = diagnostics_table(result, 0.6)
+
+    assert table["k"].tolist() == [1, 2, 3, 4]
+    assert table["is_chosen"].tolist() == [True, False, False, False]
+    assert table["is_rejected"].tolist() == [False, True, True, True]
+    assert table.loc[table["k"] > 1, "reason"].isna().all()
+    k, reason = chosen_k(table)
+    assert (k, reason) == (1, result.reason)
+    refit = fit_segments(customers, FEATURES, k, reason=reason)
+    assert_frame_equal(refit.assignments, result.assignments)
+
+
+def test_chosen_k_needs_exactly_one_chosen_row(result):
+    table = diagnostics_table(result, 0.05).assign(is_chosen=False)
+    with pytest.raises(ValueError, match="exactly one chosen row"):
+        chosen_k(table)
+
+
+def test_one_purchase_per_customer_gives_one_segment_with_min_repeat_share(customers):
+    # Clear structure in recency and basket size, but nobody ordered twice (the shopping-mall file).
+    once = customers.assign(frequency=1, tenure_days=customers["recency_days"])
+
+    segmented = segment_customers(once, FEATURES, n_bootstrap=0)
+    guarded = segment_customers(once, FEATURES, n_bootstrap=0, min_repeat_share=0.05)
+
+    assert segmented.reason is None and fitted_k(segmented) > 1
+    assert "Only 0.0% of customers ordered more than once" in guarded.reason
+    assert (guarded.assignments["cluster_id"] == 1).all()
+    assert guarded.diagnostics.empty
+
+
+def test_min_repeat_share_keeps_data_with_enough_repeat_customers(customers, result):
+    assert (customers["frequency"] >= 2).mean() > 0.9
+    guarded = segment_customers(customers, FEATURES, min_repeat_share=0.5, **FAST)
+    assert_frame_equal(guarded.assignments, result.assignments)
+
+
+def test_min_repeat_share_needs_a_frequency_column():
+    data = _identical_customers()
+    with pytest.raises(ValueError, match="'frequency' column"):
+        segment_customers(data, ["recency_days", "monetary"], min_repeat_share=0.05)
