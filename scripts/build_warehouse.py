@@ -105,8 +105,9 @@ def build(raw: Path, format_name: str, warehouse: Path, as_of: str | None) -> in
     lines = load(building, raw, format_name)
     print(f"loaded {lines:,} raw lines from {raw} ({format_name}); building {building.name}")
     run_dbt(building, ["build"], as_of)
-    # The docs site's catalog describes exactly the file that is published.
-    run_dbt(building, ["docs", "generate"], as_of)
+    # The docs site's catalog describes exactly the file that is published; --no-write-json
+    # keeps the build's target/run_results.json (per-node timings and test results).
+    run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
     _checkpoint(building)
     if INTERRUPTED.is_set():
         raise KeyboardInterrupt
