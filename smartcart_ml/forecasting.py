@@ -77,6 +77,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -94,6 +95,7 @@ ALWAYS_CLOSED_ZERO_SHARE = 0.9
 TOTAL_LEVEL = "total"
 """``series_level`` of the single series other levels are reconciled to."""
 
+_INTERVAL_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 FORECAST_COLUMNS = [
     "series_level", "series_id", "forecast_date", "model_name", "is_closed",
     "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
@@ -109,9 +111,23 @@ FORECAST_TABLE_COLUMNS = [
     "n_history_days", "n_origins", "forecast_note",
 ]
 """Columns of :func:`forecast_table` (the dbt model ``forecast_served_results``)."""
+_TEXT, _REAL, _COUNT = "string", "float64", "int64"
+_ACCURACY_DTYPES = {
+    **dict.fromkeys(["series_level", "series_id", "model_name", "horizon_bucket"], _TEXT),
+    **dict.fromkeys(["mae", "wape", "mase", "bias", "coverage_80", "coverage_95"], _REAL),
+    "n_origins": _COUNT, "n_points": _COUNT, "is_chosen": "bool",
+}
+_FORECAST_TABLE_DTYPES = {
+    **dict.fromkeys(["series_level", "series_id", "model_name", "forecast_note"], _TEXT),
+    "forecast_date": pd.ArrowDtype(pa.date32()),
+    **dict.fromkeys(["is_closed", "is_reconciled"], "bool"),
+    **dict.fromkeys(["base_forecast", *_INTERVAL_COLUMNS], _REAL),
+    "n_history_days": _COUNT, "n_origins": _COUNT,
+}
+"""Explicit column types of the tables the dbt Python models write, so that an empty
+table (e.g. no series has a backtest origin) still gets the types its SQL mart expects."""
 
 _INPUT_COLUMNS = ["series_level", "series_id", "date", "value", "is_closed"]
-_INTERVAL_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 _QUANTILE_PROBS = np.array([0.025, 0.1, 0.9, 0.975])
 _Z80, _Z95 = float(norm.ppf(0.9)), float(norm.ppf(0.975))
 _MIN_LAG_ERRORS = 10
@@ -504,13 +520,15 @@ def backtest_table(
         n_origins, backtest_horizon, n_jobs: as in :func:`backtest_all`.
 
     Returns:
-        ``ACCURACY_COLUMNS``, ``is_chosen`` being the backtest's choice.
+        ``ACCURACY_COLUMNS``, ``is_chosen`` being the backtest's choice, with
+        explicit types (also when empty).
     """
-    return backtest_all(
+    accuracy = backtest_all(
         _input_frame(series_daily), as_of_date, n_origins=n_origins,
         backtest_horizon=backtest_horizon, holidays=_holiday_dates(holidays), n_jobs=n_jobs,
         store_closures=_holiday_dates(holidays, closures_only=True),
     )
+    return accuracy.astype(_ACCURACY_DTYPES)
 
 
 def forecast_table(
@@ -539,7 +557,7 @@ def forecast_table(
         One row per series x forecast date, ``FORECAST_TABLE_COLUMNS``:
         ``base_forecast`` is the model's own point forecast, ``forecast`` and
         the bounds are reconciled where ``is_reconciled``; ``forecast_date`` is
-        a ``datetime.date``; the series' notes are repeated on its rows.
+        an Arrow date (a SQL date); the series' notes are repeated on its rows.
     """
     frame = _input_frame(series_daily)
     result = serve_all(
@@ -557,9 +575,9 @@ def forecast_table(
     table = forecasts.assign(
         base_forecast=base_forecast,
         is_reconciled=forecasts["series_level"].isin(reconciled),
-        forecast_date=pd.to_datetime(forecasts["forecast_date"]).dt.date,
     ).merge(notes, on=["series_level", "series_id"], how="left", validate="many_to_one")
-    return table[FORECAST_TABLE_COLUMNS]
+    table["forecast_date"] = pd.to_datetime(table["forecast_date"]).dt.date
+    return table[FORECAST_TABLE_COLUMNS].astype(_FORECAST_TABLE_DTYPES)
 
 
 # --------------------------------------------------------------------------- orchestration

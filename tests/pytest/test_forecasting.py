@@ -364,3 +364,29 @@ def test_warehouse_tables_reconcile_stores_to_the_total():
     assert closed["is_closed"].all() and (closed["forecast"] == 0).all()
     assert_valid_intervals(table)
     assert (table["n_origins"] == 2).all() and (table["n_history_days"] == 150).all()
+
+
+def test_warehouse_tables_keep_their_types_when_nothing_can_be_backtested():
+    # One day of history (e.g. a 500-line export): no backtest origin, every series short.
+    duckdb = pytest.importorskip("duckdb")
+    as_of = pd.Timestamp("2010-12-01")
+    series_daily = pd.DataFrame({
+        "series_level": ["total"] * 4,
+        "series_id": ["all"] * 4,
+        "sales_date": pd.date_range(as_of, periods=4, freq="D"),
+        "sales_value": [120.0, None, None, None],
+        "is_closed": False,
+    })
+    backtest = backtest_table(series_daily, as_of, n_jobs=1)
+    served = forecast_table(series_daily, as_of, backtest, horizon=3, n_jobs=1)
+
+    assert backtest.empty
+    types = duckdb.sql("select * from backtest").types
+    assert [str(t) for t in types] == [
+        "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE",
+        "DOUBLE", "DOUBLE", "BIGINT", "BIGINT", "BOOLEAN",
+    ]
+    relation = duckdb.sql("select forecast_date, forecast_note, n_origins from served")
+    assert [str(t) for t in relation.types] == ["DATE", "VARCHAR", "BIGINT"]
+    assert relation.fetchall()[0][0] == as_of.date() + pd.Timedelta(days=1)
+    assert served["forecast_note"].iloc[0].startswith("short series (1 days")
