@@ -1,12 +1,20 @@
 """Daily sales forecasting with rolling-origin model selection.
 
-The entry point is :func:`forecast_all`. It takes a long DataFrame of daily
-series (one row per ``series_level`` x ``series_id`` x ``date``), backtests a
-small set of candidate models per series on rolling origins, serves the model
-with the lowest backtest MAE, and returns forecasts with 80 % / 95 %
-prediction intervals plus per-bucket accuracy and per-series notes.
-:func:`reconcile_to_total` optionally makes one level's members add up to the
-``'total'`` series afterwards.
+Two steps, each fitting its series in parallel worker processes:
+
+1. :func:`backtest_all` takes a long DataFrame of daily series (one row per
+   ``series_level`` x ``series_id`` x ``date``), refits a small set of
+   candidate models per series on rolling origins and returns per-bucket
+   accuracy, flagging the model with the lowest backtest MAE (``is_chosen``).
+2. :func:`serve_all` refits only the chosen model of each series on the full
+   history and forecasts ``horizon`` days with 80 % / 95 % prediction
+   intervals, plus a per-series note (fallbacks, failures).
+
+:func:`forecast_all` runs both. :func:`reconcile_to_total` optionally makes one
+level's members add up to the ``'total'`` series afterwards. The dbt Python
+models call :func:`backtest_table` and :func:`forecast_table`, which wrap the
+two steps for the warehouse's column names, so the backtest runs once per
+build and the serving model reads its result instead of recomputing it.
 
 Candidate models
 ----------------
@@ -26,7 +34,9 @@ Candidate models
 ``regression_calendar``
     statsmodels ``SARIMAX`` regression with ARIMA(0,1,1) errors (a local
     level, which tracks drifts in level better than stationary AR(1) errors
-    did in testing) on ``log1p(value)``: weekday dummies, a holiday flag and,
+    did in testing) on ``log1p(value)``: weekday dummies, a holiday flag, a
+    store-closure flag (a day physical stores close but, say, online sales go
+    on is far from an ordinary holiday) and,
     with at least a year of history, three yearly Fourier pairs. Closed days
     are missing values, which the Kalman filter skips. Regression
     coefficients live in the state vector (``mle_regression=False``) and the
@@ -45,8 +55,9 @@ A day is closed if the caller flags it (``is_closed``) or if it falls on an
 days while the remaining weekdays are not sparse. Closed days are dropped
 from model targets (missing / imputed), excluded from scoring, and forecast
 as exactly 0 with zero-width intervals, as are future dates in
-``closed_dates_future``. The closure calendar is treated as known in
-advance, so backtests use the same closed-day mask.
+``closed_dates_future`` (every series) and input rows *after* ``as_of_date``
+flagged ``is_closed`` (that series only). The closure calendar is treated as
+known in advance, so backtests use the same closed-day mask.
 """
 
 from __future__ import annotations
@@ -54,15 +65,19 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -77,9 +92,12 @@ SPARSE_ZERO_SHARE = 0.5
 """Series with a larger share of zero open days are served the baseline."""
 ALWAYS_CLOSED_ZERO_SHARE = 0.9
 """A weekday with at least this share of zero days is treated as always closed."""
+TOTAL_LEVEL = "total"
+"""``series_level`` of the single series other levels are reconciled to."""
 
+_INTERVAL_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 FORECAST_COLUMNS = [
-    "series_level", "series_id", "forecast_date", "model_name",
+    "series_level", "series_id", "forecast_date", "model_name", "is_closed",
     "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
 ]
 ACCURACY_COLUMNS = [
@@ -87,9 +105,29 @@ ACCURACY_COLUMNS = [
     "mase", "bias", "coverage_80", "coverage_95", "n_origins", "n_points", "is_chosen",
 ]
 NOTES_COLUMNS = ["series_level", "series_id", "served_model", "n_history_days", "n_origins", "note"]
+FORECAST_TABLE_COLUMNS = [
+    "series_level", "series_id", "forecast_date", "model_name", "is_closed",
+    "base_forecast", "is_reconciled", "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
+    "n_history_days", "n_origins", "forecast_note",
+]
+"""Columns of :func:`forecast_table` (the dbt model ``forecast_served_results``)."""
+_TEXT, _REAL, _COUNT = "string", "float64", "int64"
+_ACCURACY_DTYPES = {
+    **dict.fromkeys(["series_level", "series_id", "model_name", "horizon_bucket"], _TEXT),
+    **dict.fromkeys(["mae", "wape", "mase", "bias", "coverage_80", "coverage_95"], _REAL),
+    "n_origins": _COUNT, "n_points": _COUNT, "is_chosen": "bool",
+}
+_FORECAST_TABLE_DTYPES = {
+    **dict.fromkeys(["series_level", "series_id", "model_name", "forecast_note"], _TEXT),
+    "forecast_date": pd.ArrowDtype(pa.date32()),
+    **dict.fromkeys(["is_closed", "is_reconciled"], "bool"),
+    **dict.fromkeys(["base_forecast", *_INTERVAL_COLUMNS], _REAL),
+    "n_history_days": _COUNT, "n_origins": _COUNT,
+}
+"""Explicit column types of the tables the dbt Python models write, so that an empty
+table (e.g. no series has a backtest origin) still gets the types its SQL mart expects."""
 
 _INPUT_COLUMNS = ["series_level", "series_id", "date", "value", "is_closed"]
-_INTERVAL_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 _QUANTILE_PROBS = np.array([0.025, 0.1, 0.9, 0.975])
 _Z80, _Z95 = float(norm.ppf(0.9)), float(norm.ppf(0.975))
 _MIN_LAG_ERRORS = 10
@@ -99,16 +137,19 @@ _FOURIER_ORDER = 3
 _MAXITER = 50
 _FIT_ERRORS = (ValueError, np.linalg.LinAlgError)
 
+_Task = TypeVar("_Task")
+_Out = TypeVar("_Out")
+
 
 @dataclass
 class ForecastResult:
-    """Output of :func:`forecast_all`.
+    """Output of :func:`serve_all` and :func:`forecast_all`.
 
     Attributes:
         forecasts: one row per series x future date for the served model
             (columns ``FORECAST_COLUMNS``).
         accuracy: one row per series x candidate model x horizon bucket
-            (columns ``ACCURACY_COLUMNS``).
+            (columns ``ACCURACY_COLUMNS``); ``is_chosen`` flags the served model.
         notes: one row per series with the served model, history length,
             number of backtest origins and a free-text note (columns
             ``NOTES_COLUMNS``; ``note`` is ``''`` when nothing is worth saying).
@@ -129,17 +170,49 @@ class _Config:
     backtest_horizon: int
     closed_future: np.ndarray  # datetime64[D]
     holidays: np.ndarray  # datetime64[D]
+    store_closures: np.ndarray  # datetime64[D]
 
 
 @dataclass(frozen=True)
 class _Series:
-    """One input series: values from ``start`` to as_of, one per day."""
+    """One input series: values from ``start`` to as_of, one per day, and the
+    series' own known closed dates after as_of."""
 
     level: str
     series_id: str
     start: pd.Timestamp
     values: np.ndarray
     is_closed: np.ndarray
+    closed_future: np.ndarray  # datetime64[D]
+
+
+@dataclass(frozen=True)
+class _ServeTask:
+    """A series with the backtest's verdict on it."""
+
+    series: _Series
+    chosen: str
+    backtested: tuple[str, ...]  # models with backtest results
+    n_origins: int
+
+    @property
+    def level(self) -> str:
+        return self.series.level
+
+    @property
+    def series_id(self) -> str:
+        return self.series.series_id
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A series' closed-day mask applied: targets, future dates and their closures."""
+
+    dates: pd.DatetimeIndex
+    y: np.ndarray  # NaN on closed days
+    future: pd.DatetimeIndex
+    future_closed: np.ndarray
+    fallback: str  # why only the baseline is tried, '' when all candidates are
 
 
 @dataclass(frozen=True)
@@ -150,6 +223,7 @@ class _Window:
     dates: pd.DatetimeIndex
     future: pd.DatetimeIndex
     holidays: np.ndarray
+    store_closures: np.ndarray
 
 
 @dataclass
@@ -168,11 +242,10 @@ class _Prediction:
 
 
 @dataclass
-class _SeriesOutput:
-    """Per-series result frames returned by workers."""
+class _ServeOutput:
+    """Per-series forecast frame and notes returned by workers."""
 
     forecasts: pd.DataFrame
-    accuracy: pd.DataFrame
     notes: dict[str, object]
 
 
@@ -188,14 +261,18 @@ def forecast_all(
     closed_dates_future: Iterable[str | date | pd.Timestamp] | None = None,
     holidays: Iterable[str | date | pd.Timestamp] | None = None,
     n_jobs: int = 2,
+    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
 ) -> ForecastResult:
     """Backtest candidate models per series and forecast ``horizon`` days ahead.
+
+    :func:`backtest_all` followed by :func:`serve_all`.
 
     Args:
         series: long frame with columns ``series_level``, ``series_id``,
             ``date`` (daily, contiguous per series up to ``as_of_date``),
             ``value`` (float) and ``is_closed`` (bool). Rows after
-            ``as_of_date`` are ignored.
+            ``as_of_date`` are optional: their value is ignored and
+            ``is_closed`` marks known future closures of that series.
         as_of_date: last day with actuals; forecasts start the day after.
         horizon: number of days to forecast.
         n_origins: number of rolling backtest origins, spaced 7 days apart.
@@ -205,6 +282,11 @@ def forecast_all(
             to every series); forecast as exactly 0.
         holidays: holiday dates (past and future) used as a calendar regressor.
         n_jobs: worker processes; ``1`` runs serially in-process.
+        store_closures: dates (past and future) on which physical stores close,
+            a calendar regressor of their own (e.g. Christmas Day): a series
+            that still sells then (online) drops far more than on other
+            holidays. Series closed on those days (flagged ``is_closed``) are
+            unaffected.
 
     Returns:
         :class:`ForecastResult` with ``forecasts``, ``accuracy`` and ``notes``.
@@ -213,21 +295,118 @@ def forecast_all(
         ValueError: on missing columns, a non-daily/non-contiguous series, a
             series not ending on ``as_of_date``, or non-positive horizons.
     """
-    if horizon < 1 or backtest_horizon < 1 or n_origins < 0:
-        raise ValueError("horizon and backtest_horizon must be >= 1 and n_origins >= 0")
-    cfg = _Config(
-        as_of=pd.Timestamp(as_of_date).normalize(),
-        horizon=horizon,
-        n_origins=n_origins,
-        backtest_horizon=backtest_horizon,
-        closed_future=_to_days(closed_dates_future),
-        holidays=_to_days(holidays),
+    accuracy = backtest_all(
+        series, as_of_date, n_origins=n_origins, backtest_horizon=backtest_horizon,
+        holidays=holidays, n_jobs=n_jobs, store_closures=store_closures,
     )
-    outputs = _run_all(_split_series(series, cfg.as_of), cfg, n_jobs)
+    return serve_all(
+        series, as_of_date, accuracy, horizon=horizon, backtest_horizon=backtest_horizon,
+        closed_dates_future=closed_dates_future, holidays=holidays, n_jobs=n_jobs,
+        store_closures=store_closures,
+    )
+
+
+def backtest_all(
+    series: pd.DataFrame,
+    as_of_date: str | date | pd.Timestamp,
+    n_origins: int = 8,
+    backtest_horizon: int = 28,
+    holidays: Iterable[str | date | pd.Timestamp] | None = None,
+    n_jobs: int = 2,
+    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin backtest of every candidate model of every series.
+
+    Short or sparse series (see :func:`serve_all`) are backtested with the
+    baseline only; series without any origin get no rows.
+
+    Args:
+        series, as_of_date, n_origins, backtest_horizon, holidays, n_jobs,
+            store_closures: as in :func:`forecast_all`.
+
+    Returns:
+        One row per series x model x horizon bucket (``ACCURACY_COLUMNS``),
+        scored on open days; ``is_chosen`` flags each series' model with the
+        lowest MAE over all backtest points (ties go to the baseline). A
+        candidate that fails to fit at any origin has no rows.
+
+    Raises:
+        ValueError: as :func:`forecast_all`.
+    """
+    cfg = _config(as_of_date, 1, n_origins, backtest_horizon, None, holidays, store_closures)
+    unique, twins = _dedupe(_split_series(series, cfg.as_of), key=_series_key)
+    outputs = _run_all(_backtest_chunk, unique, cfg, n_jobs, size=lambda s: len(s.values))
+    outputs += [
+        frame.assign(series_level=level, series_id=series_id)
+        for frame in outputs if not frame.empty
+        for level, series_id in twins[(frame["series_level"].iloc[0], frame["series_id"].iloc[0])]
+    ]
+    accuracy = _concat(outputs, ACCURACY_COLUMNS)
+    return accuracy.sort_values(
+        ["series_level", "series_id", "model_name"], kind="stable", ignore_index=True
+    )
+
+
+def serve_all(
+    series: pd.DataFrame,
+    as_of_date: str | date | pd.Timestamp,
+    accuracy: pd.DataFrame,
+    horizon: int = 90,
+    backtest_horizon: int = 28,
+    closed_dates_future: Iterable[str | date | pd.Timestamp] | None = None,
+    holidays: Iterable[str | date | pd.Timestamp] | None = None,
+    n_jobs: int = 2,
+    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
+) -> ForecastResult:
+    """Refit each series' chosen model on its full history and forecast.
+
+    The model is the one :func:`backtest_all` flagged ``is_chosen`` for the
+    series. Series with less than ``MIN_TRAIN_DAYS + backtest_horizon`` days
+    (short) or with more than ``SPARSE_ZERO_SHARE`` zero open days (sparse)
+    are served the baseline, as are series absent from ``accuracy``, and the
+    note says why. A chosen model that fails on the full history is replaced
+    by the baseline, again with a note.
+
+    Args:
+        series, as_of_date, horizon, closed_dates_future, holidays, n_jobs,
+            store_closures: as in :func:`forecast_all`.
+        accuracy: the output of :func:`backtest_all` for the same series.
+        backtest_horizon: the backtest's horizon (it sets the short-series
+            cut-off).
+
+    Returns:
+        :class:`ForecastResult`; its ``accuracy`` is a copy of ``accuracy``
+        with ``is_chosen`` flagging the model actually served.
+
+    Raises:
+        ValueError: as :func:`forecast_all`.
+    """
+    cfg = _config(
+        as_of_date, horizon, 0, backtest_horizon, closed_dates_future, holidays, store_closures
+    )
+    unique, twins = _dedupe(
+        _serve_tasks(_split_series(series, cfg.as_of), accuracy),
+        key=lambda t: (_series_key(t.series), t.chosen, t.backtested, t.n_origins),
+    )
+    outputs = _run_all(_serve_chunk, unique, cfg, n_jobs, size=lambda t: len(t.series.values))
+    outputs += [
+        _ServeOutput(
+            forecasts=o.forecasts.assign(series_level=level, series_id=series_id),
+            notes={**o.notes, "series_level": level, "series_id": series_id},
+        )
+        for o in outputs
+        for level, series_id in twins[(o.notes["series_level"], o.notes["series_id"])]
+    ]
     keys = ["series_level", "series_id"]
     forecasts = _concat([o.forecasts for o in outputs], FORECAST_COLUMNS)
-    accuracy = _concat([o.accuracy for o in outputs], ACCURACY_COLUMNS)
     notes = pd.DataFrame([o.notes for o in outputs], columns=NOTES_COLUMNS)
+    served = notes.set_index(keys)["served_model"]
+    accuracy = accuracy.copy()
+    if not accuracy.empty:
+        accuracy["is_chosen"] = (
+            accuracy["model_name"].to_numpy()
+            == served.reindex(pd.MultiIndex.from_frame(accuracy[keys])).to_numpy()
+        )
     return ForecastResult(
         forecasts=forecasts.sort_values([*keys, "forecast_date"], ignore_index=True),
         accuracy=accuracy.sort_values([*keys, "model_name"], kind="stable", ignore_index=True),
@@ -256,7 +435,7 @@ def backtest_origins(
 
 
 def reconcile_to_total(
-    forecasts: pd.DataFrame, level: str, total_level: str = "total"
+    forecasts: pd.DataFrame, level: str, total_level: str = TOTAL_LEVEL
 ) -> pd.DataFrame:
     """Proportional top-down reconciliation of one level to the total series.
 
@@ -265,13 +444,16 @@ def reconcile_to_total(
     interval bounds are multiplied by that factor, so members sum exactly to
     the total and interval ordering and non-negativity are preserved. On
     dates where all members forecast 0 but the total does not, the total (and
-    its intervals) is split equally among members. Scaled member intervals are
-    a heuristic: they are not exact quantiles of the reconciled members and do
-    not add up to the total's intervals.
+    its intervals) is split equally among the members that are open (column
+    ``is_closed``, when present), or among all members if every one is
+    closed, which are then no longer flagged closed. Scaled member intervals
+    are a heuristic: they are not exact quantiles of the reconciled members
+    and do not add up to the total's intervals.
 
     Args:
         forecasts: ``ForecastResult.forecasts`` (or any frame with
-            ``FORECAST_COLUMNS``) holding exactly one ``total_level`` series.
+            ``FORECAST_COLUMNS``; ``is_closed`` optional) holding exactly one
+            ``total_level`` series.
         level: the ``series_level`` to reconcile, e.g. ``'category'``.
         total_level: the level holding the single top series.
 
@@ -295,22 +477,132 @@ def reconcile_to_total(
     if missing.any():
         raise ValueError(f"no {total_level!r} forecast for {members.loc[missing, 'forecast_date'].min()}")
 
-    by_date = members.groupby("forecast_date")["forecast"]
-    member_sum = by_date.transform("sum").to_numpy(float)
-    n_members = by_date.transform("size").to_numpy(float)
-    total_rows = total.loc[members["forecast_date"]].to_numpy(float)
+    has_closures = "is_closed" in members.columns
+    closed = members["is_closed"].to_numpy(bool) if has_closures else np.zeros(len(members), bool)
+    dates = members["forecast_date"]
+    member_sum = members.groupby(dates)["forecast"].transform("sum").to_numpy(float)
+    n_open = pd.Series(~closed, index=members.index).groupby(dates).transform("sum").to_numpy(float)
+    all_closed = n_open == 0
+    sharing = ~closed | all_closed  # who takes a share of an equal split
+    n_sharing = np.where(all_closed, members.groupby(dates)["forecast"].transform("size"), n_open)
+    total_rows = total.loc[dates].to_numpy(float)
     total_forecast = total_rows[:, 0]
     positive = member_sum > 0
     factor = np.divide(total_forecast, member_sum, out=np.zeros_like(member_sum), where=positive)
     scaled = members[_INTERVAL_COLUMNS].to_numpy(float) * factor[:, None]
-    equal_split = total_rows / n_members[:, None]
+    equal_split = total_rows / n_sharing[:, None] * sharing[:, None]
 
     result = forecasts.copy()
     result.loc[is_member, _INTERVAL_COLUMNS] = np.where(positive[:, None], scaled, equal_split)
+    if has_closures:
+        reopened = ~positive & (total_forecast > 0) & all_closed
+        result.loc[is_member, "is_closed"] = closed & ~reopened
     return result
 
 
+def backtest_table(
+    series_daily: pd.DataFrame,
+    as_of_date: str | date | pd.Timestamp,
+    holidays: pd.DataFrame | None = None,
+    n_origins: int = 8,
+    backtest_horizon: int = 28,
+    n_jobs: int = 2,
+) -> pd.DataFrame:
+    """:func:`backtest_all` on the warehouse's input table (dbt model ``forecast_backtest_results``).
+
+    Args:
+        series_daily: rows of ``int_forecast_series_daily``: ``series_level``,
+            ``series_id``, ``sales_date``, ``sales_value`` (null after as_of)
+            and ``is_closed``; other columns are ignored.
+        as_of_date: the warehouse's as-of date.
+        holidays: rows of the ``holidays`` seed (``holiday_date``, and
+            ``is_closure`` marking the store closures).
+        n_origins, backtest_horizon, n_jobs: as in :func:`backtest_all`.
+
+    Returns:
+        ``ACCURACY_COLUMNS``, ``is_chosen`` being the backtest's choice, with
+        explicit types (also when empty).
+    """
+    accuracy = backtest_all(
+        _input_frame(series_daily), as_of_date, n_origins=n_origins,
+        backtest_horizon=backtest_horizon, holidays=_holiday_dates(holidays), n_jobs=n_jobs,
+        store_closures=_holiday_dates(holidays, closures_only=True),
+    )
+    return accuracy.astype(_ACCURACY_DTYPES)
+
+
+def forecast_table(
+    series_daily: pd.DataFrame,
+    as_of_date: str | date | pd.Timestamp,
+    backtest: pd.DataFrame,
+    holidays: pd.DataFrame | None = None,
+    horizon: int = 90,
+    backtest_horizon: int = 28,
+    reconcile_levels: Sequence[str] = ("region", "store", "category"),
+    n_jobs: int = 2,
+) -> pd.DataFrame:
+    """:func:`serve_all` plus reconciliation on the warehouse's tables (dbt model
+    ``forecast_served_results``).
+
+    Every level in ``reconcile_levels`` present in the input is reconciled to
+    the ``total`` series with :func:`reconcile_to_total`.
+
+    Args:
+        series_daily, as_of_date, holidays: as in :func:`backtest_table`.
+        backtest: the output of :func:`backtest_table` for the same input.
+        horizon, backtest_horizon, n_jobs: as in :func:`serve_all`.
+        reconcile_levels: levels whose members must add up to the total.
+
+    Returns:
+        One row per series x forecast date, ``FORECAST_TABLE_COLUMNS``:
+        ``base_forecast`` is the model's own point forecast, ``forecast`` and
+        the bounds are reconciled where ``is_reconciled``; ``forecast_date`` is
+        an Arrow date (a SQL date); the series' notes are repeated on its rows.
+    """
+    frame = _input_frame(series_daily)
+    result = serve_all(
+        frame, as_of_date, backtest, horizon=horizon, backtest_horizon=backtest_horizon,
+        holidays=_holiday_dates(holidays), n_jobs=n_jobs,
+        store_closures=_holiday_dates(holidays, closures_only=True),
+    )
+    forecasts = result.forecasts
+    base_forecast = forecasts["forecast"].copy()
+    levels = set(forecasts["series_level"])
+    reconciled = [lv for lv in reconcile_levels if lv in levels and TOTAL_LEVEL in levels]
+    for level in reconciled:
+        forecasts = reconcile_to_total(forecasts, level)
+    notes = result.notes.drop(columns="served_model").rename(columns={"note": "forecast_note"})
+    table = forecasts.assign(
+        base_forecast=base_forecast,
+        is_reconciled=forecasts["series_level"].isin(reconciled),
+    ).merge(notes, on=["series_level", "series_id"], how="left", validate="many_to_one")
+    table["forecast_date"] = pd.to_datetime(table["forecast_date"]).dt.date
+    return table[FORECAST_TABLE_COLUMNS].astype(_FORECAST_TABLE_DTYPES)
+
+
 # --------------------------------------------------------------------------- orchestration
+
+
+def _config(
+    as_of_date: str | date | pd.Timestamp,
+    horizon: int,
+    n_origins: int,
+    backtest_horizon: int,
+    closed_dates_future: Iterable[str | date | pd.Timestamp] | None,
+    holidays: Iterable[str | date | pd.Timestamp] | None,
+    store_closures: Iterable[str | date | pd.Timestamp] | None,
+) -> _Config:
+    if horizon < 1 or backtest_horizon < 1 or n_origins < 0:
+        raise ValueError("horizon and backtest_horizon must be >= 1 and n_origins >= 0")
+    return _Config(
+        as_of=pd.Timestamp(as_of_date).normalize(),
+        horizon=horizon,
+        n_origins=n_origins,
+        backtest_horizon=backtest_horizon,
+        closed_future=_to_days(closed_dates_future),
+        holidays=_to_days(holidays),
+        store_closures=_to_days(store_closures),
+    )
 
 
 def _to_days(values: Iterable[str | date | pd.Timestamp] | None) -> np.ndarray:
@@ -320,16 +612,36 @@ def _to_days(values: Iterable[str | date | pd.Timestamp] | None) -> np.ndarray:
     return np.unique(pd.to_datetime(list(values)).to_numpy().astype("datetime64[D]"))
 
 
+def _input_frame(series_daily: pd.DataFrame) -> pd.DataFrame:
+    """The warehouse's column names turned into the input frame's."""
+    frame = series_daily.rename(columns={"sales_date": "date", "sales_value": "value"})
+    return frame.assign(is_closed=frame["is_closed"].fillna(False).astype(bool))
+
+
+def _holiday_dates(holidays: pd.DataFrame | None, closures_only: bool = False) -> list | None:
+    """Dates of the holidays seed's rows (only the store closures if ``closures_only``)."""
+    if holidays is None:
+        return None
+    if closures_only:
+        holidays = holidays[holidays["is_closure"].fillna(False).astype(bool)]
+    return list(holidays["holiday_date"])
+
+
 def _split_series(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[_Series]:
     """Validate the long input frame and split it into per-series arrays."""
     missing = set(_INPUT_COLUMNS) - set(frame.columns)
     if missing:
         raise ValueError(f"series is missing columns: {sorted(missing)}")
-    frame = frame.loc[pd.to_datetime(frame["date"]) <= as_of, _INPUT_COLUMNS]
+    frame = frame[_INPUT_COLUMNS].assign(date=pd.to_datetime(frame["date"]).dt.normalize())
+    is_future = frame["date"] > as_of
+    closed_future = {
+        key: g["date"].to_numpy().astype("datetime64[D]")
+        for key, g in frame[is_future & frame["is_closed"].astype(bool)].groupby(["series_level", "series_id"])
+    }
     out = []
-    for (level, series_id), g in frame.groupby(["series_level", "series_id"], sort=True):
+    for (level, series_id), g in frame[~is_future].groupby(["series_level", "series_id"], sort=True):
         g = g.sort_values("date")
-        dates = pd.DatetimeIndex(pd.to_datetime(g["date"])).normalize()
+        dates = pd.DatetimeIndex(g["date"])
         if dates[-1] != as_of or (dates[1:] - dates[:-1] != pd.Timedelta(days=1)).any():
             raise ValueError(
                 f"series {level}/{series_id} must be daily and contiguous up to {as_of.date()}"
@@ -340,35 +652,108 @@ def _split_series(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[_Series]:
             start=dates[0],
             values=g["value"].to_numpy(float),
             is_closed=g["is_closed"].to_numpy(bool),
+            closed_future=closed_future.get((level, series_id), np.array([], dtype="datetime64[D]")),
         ))
     return out
 
 
-def _run_all(tasks: list[_Series], cfg: _Config, n_jobs: int) -> list[_SeriesOutput]:
-    """Forecast every series, serially or in chunks across worker processes."""
+def _serve_tasks(series: list[_Series], accuracy: pd.DataFrame) -> list[_ServeTask]:
+    """Pair each series with its chosen model, backtested models and origin count."""
+    by_series = {key: g for key, g in accuracy.groupby(["series_level", "series_id"])}
+    tasks = []
+    for s in series:
+        rows = by_series.get((s.level, s.series_id))
+        if rows is None or rows.empty:
+            tasks.append(_ServeTask(s, BASELINE_MODEL, (), 0))
+            continue
+        chosen = rows.loc[rows["is_chosen"].astype(bool), "model_name"]
+        tasks.append(_ServeTask(
+            series=s,
+            chosen=chosen.iloc[0] if len(chosen) else BASELINE_MODEL,
+            backtested=tuple(sorted(set(rows["model_name"]))),
+            n_origins=int(rows["n_origins"].max()),
+        ))
+    return tasks
+
+
+def _run_all(
+    worker: Callable[[Sequence[_Task], _Config], list[_Out]],
+    tasks: list[_Task],
+    cfg: _Config,
+    n_jobs: int,
+    size: Callable[[_Task], int],
+) -> list[_Out]:
+    """Run ``worker`` over every task, serially or in chunks across worker processes."""
     if n_jobs <= 1 or len(tasks) <= 1:
-        return _forecast_chunk(tasks, cfg)
-    chunks = _balanced_chunks(tasks, n_chunks=min(len(tasks), 4 * n_jobs))
-    context = multiprocessing.get_context("spawn")  # safe inside threaded hosts such as dbt
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(chunks)), mp_context=context) as pool:
-        results = pool.map(_forecast_chunk, chunks, itertools.repeat(cfg))
-        return [out for chunk in results for out in chunk]
+        return worker(tasks, cfg)
+    chunks = _balanced_chunks(tasks, n_chunks=min(len(tasks), 4 * n_jobs), size=size)
+    for attempt in (1, 2):
+        pool = _shared_pool(n_jobs)
+        try:
+            results = pool.map(worker, chunks, itertools.repeat(cfg))
+            return [out for chunk in results for out in chunk]
+        except BrokenProcessPool:  # a worker died (e.g. an earlier interrupt): start afresh once
+            _discard_pool(n_jobs, pool)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
-def _balanced_chunks(tasks: list[_Series], n_chunks: int) -> list[list[_Series]]:
-    """Deal series, longest first, round-robin into ``n_chunks`` chunks."""
-    ordered = sorted(tasks, key=lambda s: len(s.values), reverse=True)
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _shared_pool(n_jobs: int) -> ProcessPoolExecutor:
+    """A pool of ``n_jobs`` worker processes, kept for the life of the host process.
+
+    Workers are started with ``spawn`` (fresh interpreters, safe inside
+    threaded hosts such as dbt): each imports the host's main module and this
+    module once, which costs seconds (dbt's CLI and statsmodels). Keeping the
+    pool lets the serving step reuse the backtest's warm workers instead of
+    paying that again; ``concurrent.futures`` shuts the workers down when the
+    host exits. Workers find this module through the host's ``sys.path``
+    (dbt-duckdb's ``module_paths``), which ``spawn`` passes on.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(n_jobs)
+        if pool is None:
+            pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"))
+            _POOLS[n_jobs] = pool
+        return pool
+
+
+def _discard_pool(n_jobs: int, pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool so the next call starts a new one."""
+    with _POOLS_LOCK:
+        if _POOLS.get(n_jobs) is pool:
+            del _POOLS[n_jobs]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _balanced_chunks(tasks: list[_Task], n_chunks: int, size: Callable[[_Task], int]) -> list[list[_Task]]:
+    """Deal tasks, largest first, round-robin into ``n_chunks`` chunks."""
+    ordered = sorted(tasks, key=size, reverse=True)
     return [ordered[i::n_chunks] for i in range(n_chunks)]
 
 
-def _forecast_chunk(tasks: Sequence[_Series], cfg: _Config) -> list[_SeriesOutput]:
-    """Worker entry point: forecast a chunk of series.
-
-    BLAS is pinned to one thread: the state-space matrices are tiny, so BLAS
-    threads only add overhead and oversubscribe the cores the pool uses.
-    """
+@contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """Pin BLAS to one thread: the state-space matrices are tiny, so BLAS
+    threads only add overhead and oversubscribe the cores the pool uses."""
     with threadpool_limits(limits=1, user_api="blas"):
-        return [_forecast_series(s, cfg) for s in tasks]
+        yield
+
+
+def _backtest_chunk(tasks: Sequence[_Series], cfg: _Config) -> list[pd.DataFrame]:
+    """Worker entry point: backtest a chunk of series."""
+    with _single_threaded_blas():
+        return [_backtest_series(s, cfg) for s in tasks]
+
+
+def _serve_chunk(tasks: Sequence[_ServeTask], cfg: _Config) -> list[_ServeOutput]:
+    """Worker entry point: serve a chunk of series."""
+    with _single_threaded_blas():
+        return [_serve_series(t, cfg) for t in tasks]
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -377,57 +762,98 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
+def _series_key(s: _Series) -> tuple:
+    """Identity of a series' data: equal keys give equal backtests and forecasts."""
+    return (s.start, s.values.tobytes(), s.is_closed.tobytes(), s.closed_future.tobytes())
+
+
+def _dedupe(
+    items: list[_Task], key: Callable[[_Task], object]
+) -> tuple[list[_Task], dict[tuple[str, str], list[tuple[str, str]]]]:
+    """One representative per group of items with equal ``key`` (e.g. a region with a
+    single store and that store), and the ``(series_level, series_id)`` of the other
+    members of each group, keyed by the representative's."""
+    representatives, twins, first_of = [], {}, {}
+    for item in items:
+        k, ident = key(item), (item.level, item.series_id)
+        if k in first_of:
+            twins[first_of[k]].append(ident)
+        else:
+            first_of[k] = ident
+            twins[ident] = []
+            representatives.append(item)
+    return representatives, twins
+
+
 # --------------------------------------------------------------------------- per series
 
 
-def _forecast_series(s: _Series, cfg: _Config) -> _SeriesOutput:
-    """Backtest, choose and refit the models for one series."""
+def _prepare(s: _Series, cfg: _Config) -> _Prepared:
+    """Apply the closed-day mask and decide whether only the baseline is tried."""
     dates = pd.date_range(s.start, periods=len(s.values), freq="D")
     weekday_closed = _always_closed_weekdays(s.values, s.is_closed, dates.day_of_week.to_numpy())
     closed = s.is_closed | weekday_closed[dates.day_of_week]
     y = np.where(closed, np.nan, s.values)
     future = pd.date_range(cfg.as_of + pd.Timedelta(days=1), periods=cfg.horizon, freq="D")
+    future_days = future.to_numpy().astype("datetime64[D]")
     future_closed = (
-        np.isin(future.to_numpy().astype("datetime64[D]"), cfg.closed_future)
+        np.isin(future_days, cfg.closed_future)
+        | np.isin(future_days, s.closed_future)
         | weekday_closed[future.day_of_week]
     )
+    return _Prepared(dates, y, future, future_closed, _fallback_reason(y, cfg.backtest_horizon))
 
-    fallback = _fallback_reason(y, cfg.backtest_horizon)
-    candidates = [BASELINE_MODEL] if fallback else list(CANDIDATES)
+
+def _backtest_series(s: _Series, cfg: _Config) -> pd.DataFrame:
+    """Backtest the candidates of one series and flag the lowest-MAE one."""
+    p = _prepare(s, cfg)
+    candidates = [BASELINE_MODEL] if p.fallback else list(CANDIDATES)
     origins = backtest_origins(s.start, cfg.as_of, cfg.n_origins, cfg.backtest_horizon)
-    predictions, actual, failures = _backtest(y, dates, origins, candidates, cfg)
+    predictions, actual = _backtest(p.y, p.dates, origins, candidates, cfg)
     chosen = _choose_model(predictions, actual)
-    notes = [fallback] if fallback else []
-    notes += failures
-
-    window = _Window(y=y, dates=dates, future=future, holidays=cfg.holidays)
-    try:
-        served = _predict(chosen, window, future_closed)
-    except _FIT_ERRORS as exc:
-        notes.append(f"{chosen} failed on full history ({exc}): served baseline")
-        chosen = BASELINE_MODEL
-        served = _predict(chosen, window, future_closed)
-
     accuracy = _accuracy_table(predictions, actual, cfg.backtest_horizon)
     accuracy.insert(0, "series_level", s.level)
     accuracy.insert(1, "series_id", s.series_id)
     accuracy["is_chosen"] = accuracy["model_name"] == chosen
+    return accuracy[ACCURACY_COLUMNS]
+
+
+def _serve_series(task: _ServeTask, cfg: _Config) -> _ServeOutput:
+    """Refit the chosen model of one series on its full history and forecast."""
+    s = task.series
+    p = _prepare(s, cfg)
+    chosen = task.chosen
+    if p.fallback:
+        chosen, notes = BASELINE_MODEL, [p.fallback]
+    elif not task.n_origins:
+        chosen, notes = BASELINE_MODEL, ["no backtest results: served baseline"]
+    else:
+        notes = [f"{m} failed at a backtest origin: excluded" for m in CANDIDATES if m not in task.backtested]
+    window = _Window(
+        y=p.y, dates=p.dates, future=p.future, holidays=cfg.holidays, store_closures=cfg.store_closures
+    )
+    try:
+        served = _predict(chosen, window, p.future_closed)
+    except _FIT_ERRORS as exc:
+        notes.append(f"{chosen} failed on full history ({exc}): served baseline")
+        chosen = BASELINE_MODEL
+        served = _predict(chosen, window, p.future_closed)
     forecasts = pd.DataFrame({
         "series_level": s.level,
         "series_id": s.series_id,
-        "forecast_date": future,
+        "forecast_date": p.future,
         "model_name": chosen,
+        "is_closed": p.future_closed,
         **dict(zip(_INTERVAL_COLUMNS, served.arrays())),
     })
-    return _SeriesOutput(
+    return _ServeOutput(
         forecasts=forecasts,
-        accuracy=accuracy[ACCURACY_COLUMNS],
         notes={
             "series_level": s.level,
             "series_id": s.series_id,
             "served_model": chosen,
             "n_history_days": len(s.values),
-            "n_origins": len(origins),
+            "n_origins": task.n_origins,
             "note": "; ".join(notes),
         },
     )
@@ -471,34 +897,36 @@ def _backtest(
     origins: list[pd.Timestamp],
     candidates: list[str],
     cfg: _Config,
-) -> tuple[dict[str, _Prediction], np.ndarray, list[str]]:
+) -> tuple[dict[str, _Prediction], np.ndarray]:
     """Refit every candidate at every origin and forecast ``backtest_horizon`` days.
 
     Returns stacked predictions per surviving model (shape ``origins x
-    backtest_horizon``), the matching actuals (NaN on closed days) and notes
-    for models that failed at some origin (those are dropped entirely).
+    backtest_horizon``) and the matching actuals (NaN on closed days). A model
+    that fails at some origin is dropped entirely (no predictions).
     """
     h = cfg.backtest_horizon
     if not origins:
-        return {}, np.empty((0, h)), []
+        return {}, np.empty((0, h))
     cuts = [(o - dates[0]).days + 1 for o in origins]
     actual = np.array([y[c:c + h] for c in cuts])
-    predictions, failures = {}, []
+    predictions = {}
     for name in candidates:
         try:
             per_origin = [
                 _predict(
                     name,
-                    _Window(y=y[:c], dates=dates[:c], future=dates[c:c + h], holidays=cfg.holidays),
+                    _Window(
+                        y=y[:c], dates=dates[:c], future=dates[c:c + h],
+                        holidays=cfg.holidays, store_closures=cfg.store_closures,
+                    ),
                     np.isnan(y[c:c + h]),
                 )
                 for c in cuts
             ]
-        except _FIT_ERRORS as exc:
-            failures.append(f"{name} failed in backtest ({exc}): excluded")
+        except _FIT_ERRORS:
             continue
         predictions[name] = _Prediction(*(np.array(parts) for parts in zip(*(p.arrays() for p in per_origin))))
-    return predictions, actual, failures
+    return predictions, actual
 
 
 def _choose_model(predictions: dict[str, _Prediction], actual: np.ndarray) -> str:
@@ -684,10 +1112,16 @@ def _ets_weekly(w: _Window) -> _Prediction:
     return _from_log_gaussian(pred.predicted_mean, pred.var_pred_mean)
 
 
-def _calendar_features(dates: pd.DatetimeIndex, holidays: np.ndarray, yearly: bool) -> np.ndarray:
-    """Weekday one-hot (7 columns), holiday flag and optional yearly Fourier pairs."""
+def _calendar_features(
+    dates: pd.DatetimeIndex, holidays: np.ndarray, store_closures: np.ndarray, yearly: bool
+) -> np.ndarray:
+    """Weekday one-hot (7 columns), holiday flag, store-closure flag (disjoint from the
+    holiday flag, so the two never duplicate each other) and optional yearly Fourier pairs."""
+    days = dates.to_numpy().astype("datetime64[D]")
+    is_closure = np.isin(days, store_closures)
     columns = [np.eye(7)[dates.day_of_week.to_numpy()]]
-    columns.append(np.isin(dates.to_numpy().astype("datetime64[D]"), holidays)[:, None].astype(float))
+    columns.append((np.isin(days, holidays) & ~is_closure)[:, None].astype(float))
+    columns.append(is_closure[:, None].astype(float))
     if yearly:
         angle = 2 * np.pi * dates.day_of_year.to_numpy()[:, None] / 365.25 * np.arange(1, _FOURIER_ORDER + 1)
         columns += [np.sin(angle), np.cos(angle)]
@@ -698,8 +1132,8 @@ def _regression_calendar(w: _Window) -> _Prediction:
     """Calendar regression with ARIMA(0,1,1) errors on log1p values; closed days missing."""
     y = _log_target(w.y)
     yearly = len(y) >= _YEARLY_MIN_DAYS
-    x_train = _calendar_features(w.dates, w.holidays, yearly)
-    x_future = _calendar_features(w.future, w.holidays, yearly)
+    x_train = _calendar_features(w.dates, w.holidays, w.store_closures, yearly)
+    x_future = _calendar_features(w.future, w.holidays, w.store_closures, yearly)
     keep = (x_train[np.isfinite(y)] != 0).any(axis=0)  # drop dummies never seen open
     keep[np.argmax(keep[:7])] = False  # reference weekday: the integrated level is the intercept
     with _quiet_fit():

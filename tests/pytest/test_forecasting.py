@@ -8,9 +8,14 @@ from smartcart_ml.forecasting import (
     ACCURACY_COLUMNS,
     BASELINE_MODEL,
     FORECAST_COLUMNS,
+    FORECAST_TABLE_COLUMNS,
+    backtest_all,
     backtest_origins,
+    backtest_table,
     forecast_all,
+    forecast_table,
     reconcile_to_total,
+    serve_all,
 )
 
 WEEKLY = np.array([0.8, 0.9, 0.95, 1.0, 1.2, 1.5, 0.65])
@@ -218,3 +223,170 @@ def test_rejects_gaps_in_a_series():
     series = daily_series(np.ones(100), "2024-05-31").drop(index=50)
     with pytest.raises(ValueError, match="contiguous"):
         forecast_all(series, "2024-05-31", n_jobs=1)
+
+
+def test_future_rows_carry_each_series_own_closures():
+    as_of = "2024-06-30"
+    future = pd.date_range("2024-07-01", periods=10, freq="D")
+    series = pd.concat([
+        daily_series(seasonal_values(200, as_of, seed=5), as_of, "store_a", "store"),
+        daily_series(seasonal_values(200, as_of, seed=6), as_of, "online", "store"),
+        # known future rows: the store is closed on 3 July, the online shop is not
+        pd.DataFrame({
+            "series_level": "store", "series_id": "store_a", "date": future,
+            "value": np.nan, "is_closed": future == pd.Timestamp("2024-07-03"),
+        }),
+        pd.DataFrame({
+            "series_level": "store", "series_id": "online", "date": future,
+            "value": np.nan, "is_closed": False,
+        }),
+    ])
+    result = forecast_all(series, as_of, horizon=10, n_origins=2, n_jobs=1)
+
+    fc = result.forecasts.set_index(["series_id", "forecast_date"])
+    closed_day = pd.Timestamp("2024-07-03")
+    assert fc.loc[("store_a", closed_day), "is_closed"]
+    assert (fc.loc[("store_a", closed_day), ["forecast", "upper_95"]] == 0).all()
+    assert not fc.loc[("online", closed_day), "is_closed"]
+    assert fc.loc[("online", closed_day), "forecast"] > 0
+    assert fc["is_closed"].sum() == 1
+    assert_valid_intervals(result.forecasts)
+
+
+def test_serving_uses_the_backtest_choice_and_reports_failed_candidates():
+    as_of = "2024-06-30"
+    series = daily_series(seasonal_values(200, as_of, seed=7), as_of, "s1", "store")
+    accuracy = backtest_all(series, as_of, n_origins=2, n_jobs=1)
+    assert accuracy.loc[accuracy["is_chosen"], "model_name"].nunique() == 1
+
+    # as if ETS had failed at an origin and the regression had won
+    doctored = accuracy[accuracy["model_name"] != "ets_weekly"].assign(
+        is_chosen=lambda a: a["model_name"] == "regression_calendar"
+    )
+    result = serve_all(series, as_of, doctored, horizon=14, n_jobs=1)
+
+    assert (result.forecasts["model_name"] == "regression_calendar").all()
+    note = result.notes.loc[0, "note"]
+    assert note == "ets_weekly failed at a backtest origin: excluded"
+    assert result.notes.loc[0, "n_origins"] == 2
+    chosen = result.accuracy.loc[result.accuracy["is_chosen"], "model_name"]
+    assert set(chosen) == {"regression_calendar"}
+
+    # a series the backtest never saw is served the baseline, with a note
+    unseen = serve_all(series, as_of, accuracy.iloc[0:0], horizon=14, n_jobs=1)
+    assert unseen.notes.loc[0, "served_model"] == BASELINE_MODEL
+    assert "no backtest results" in unseen.notes.loc[0, "note"]
+
+
+def test_identical_series_get_identical_results():
+    as_of = "2024-04-30"
+    values = seasonal_values(120, as_of, seed=8)
+    series = pd.concat([
+        daily_series(values, as_of, "all", "total"),
+        daily_series(values, as_of, "North", "region"),  # a region with a single store
+        daily_series(values, as_of, "S1", "store"),
+    ])
+    result = forecast_all(series, as_of, horizon=14, n_origins=2, n_jobs=2)
+
+    assert len(result.forecasts) == 3 * 14
+    by_series = [g.drop(columns=["series_level", "series_id"]).reset_index(drop=True)
+                 for _, g in result.forecasts.groupby(["series_level", "series_id"])]
+    pd.testing.assert_frame_equal(by_series[0], by_series[1])
+    pd.testing.assert_frame_equal(by_series[0], by_series[2])
+    assert result.accuracy.groupby("series_level").size().nunique() == 1
+    assert set(result.notes["series_id"]) == {"all", "North", "S1"}
+
+
+def test_reconciliation_splits_a_total_among_open_members_only():
+    dates = pd.date_range("2025-12-31", periods=2, freq="D")
+    forecasts = pd.DataFrame({
+        "series_level": ["total", "total", "store", "store", "store", "store"],
+        "series_id": ["all", "all", "s1", "s1", "online", "online"],
+        "forecast_date": list(dates) * 3,
+        "model_name": BASELINE_MODEL,
+        "is_closed": [False, False, False, True, False, False],  # s1 closed on 1 January
+        "forecast": [10.0, 6.0, 0.0, 0.0, 0.0, 0.0],  # members all forecast 0
+    })
+    for column in ["lower_80", "upper_80", "lower_95", "upper_95"]:
+        forecasts[column] = forecasts["forecast"]
+
+    result = reconcile_to_total(forecasts, "store").set_index(["series_id", "forecast_date"])
+
+    assert result.loc[("s1", dates[0]), "forecast"] == 5.0  # split between two open stores
+    assert result.loc[("online", dates[0]), "forecast"] == 5.0
+    assert result.loc[("s1", dates[1]), "forecast"] == 0.0  # closed: the open store takes all
+    assert result.loc[("online", dates[1]), "forecast"] == 6.0
+    assert result.loc[("s1", dates[1]), "is_closed"]
+
+
+def test_warehouse_tables_reconcile_stores_to_the_total():
+    as_of = pd.Timestamp("2024-06-30")
+    history = pd.date_range(end=as_of, periods=150, freq="D")
+    future = pd.date_range(as_of + pd.Timedelta(days=1), periods=21, freq="D")
+    a = seasonal_values(150, "2024-06-30", seed=9, base=300)
+    b = seasonal_values(150, "2024-06-30", seed=10, base=100)
+
+    def rows(level, series_id, values, closed_future=()):
+        return pd.DataFrame({
+            "series_level": level,
+            "series_id": series_id,
+            "sales_date": list(history) + list(future),
+            "sales_value": list(values) + [None] * len(future),
+            "is_closed": [False] * len(history) + [d in closed_future for d in future],
+            "horizon_day": [None] * len(history) + list(range(1, len(future) + 1)),
+        })
+
+    christmas_like = {future[5]}
+    series_daily = pd.concat([
+        rows("total", "all", a + b),
+        rows("store", "s1", a, closed_future=christmas_like),
+        rows("store", "s2", b),
+        rows("product", "p1", np.round(b / 10)),
+    ], ignore_index=True)
+    holidays = pd.DataFrame({"holiday_date": [future[5].date()], "holiday_name": ["x"], "is_closure": [True]})
+
+    backtest = backtest_table(series_daily, as_of, holidays, n_origins=2, n_jobs=1)
+    assert list(backtest.columns) == ACCURACY_COLUMNS
+    table = forecast_table(series_daily, as_of, backtest, holidays, horizon=21, n_jobs=1)
+
+    assert list(table.columns) == FORECAST_TABLE_COLUMNS
+    assert len(table) == 4 * 21
+    assert table["forecast_date"].iloc[0] == future[0].date()
+    stores = table[table["series_level"] == "store"].groupby("forecast_date")["forecast"].sum()
+    total = table[table["series_level"] == "total"].set_index("forecast_date")["forecast"]
+    np.testing.assert_allclose(stores.to_numpy(), total.loc[stores.index].to_numpy(), rtol=1e-9)
+    assert table.groupby("series_level")["is_reconciled"].all().to_dict() == {
+        "product": False, "store": True, "total": False,
+    }
+    unreconciled = table[~table["is_reconciled"]]
+    np.testing.assert_array_equal(unreconciled["forecast"], unreconciled["base_forecast"])
+    closed = table[(table["series_id"] == "s1") & (table["forecast_date"] == future[5].date())]
+    assert closed["is_closed"].all() and (closed["forecast"] == 0).all()
+    assert_valid_intervals(table)
+    assert (table["n_origins"] == 2).all() and (table["n_history_days"] == 150).all()
+
+
+def test_warehouse_tables_keep_their_types_when_nothing_can_be_backtested():
+    # One day of history (e.g. a 500-line export): no backtest origin, every series short.
+    duckdb = pytest.importorskip("duckdb")
+    as_of = pd.Timestamp("2010-12-01")
+    series_daily = pd.DataFrame({
+        "series_level": ["total"] * 4,
+        "series_id": ["all"] * 4,
+        "sales_date": pd.date_range(as_of, periods=4, freq="D"),
+        "sales_value": [120.0, None, None, None],
+        "is_closed": False,
+    })
+    backtest = backtest_table(series_daily, as_of, n_jobs=1)
+    served = forecast_table(series_daily, as_of, backtest, horizon=3, n_jobs=1)
+
+    assert backtest.empty
+    types = duckdb.sql("select * from backtest").types
+    assert [str(t) for t in types] == [
+        "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE",
+        "DOUBLE", "DOUBLE", "BIGINT", "BIGINT", "BOOLEAN",
+    ]
+    relation = duckdb.sql("select forecast_date, forecast_note, n_origins from served")
+    assert [str(t) for t in relation.types] == ["DATE", "VARCHAR", "BIGINT"]
+    assert relation.fetchall()[0][0] == as_of.date() + pd.Timedelta(days=1)
+    assert served["forecast_note"].iloc[0].startswith("short series (1 days")
