@@ -73,6 +73,7 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> None:
     from dbt.cli.main import dbtRunner
 
     os.environ["SMARTCART_DB_PATH"] = str(database)
+    os.environ["SMARTCART_ROOT"] = str(PROJECT_DIR)
     args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of})]

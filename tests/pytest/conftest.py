@@ -41,9 +41,30 @@ def shared_file(name: str) -> Path:
     return path
 
 
+def build_warehouse(directory: Path, *args: str | Path) -> Path:
+    """Build and publish ``directory/smartcart.duckdb`` through the real CLI; fail on error."""
+    warehouse = directory / "smartcart.duckdb"
+    run_build(*args, "--warehouse", warehouse, check=True)
+    return warehouse
+
+
+# Each warehouse is built once per test session and shared by every suite: tests read them
+# (read-only) and never change them.
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Path:
-    """The bundled sample, built and published once per test session."""
-    warehouse = tmp_path_factory.mktemp("sample") / "smartcart.duckdb"
-    run_build("--warehouse", warehouse, check=True)
-    return warehouse
+    """The bundled sample."""
+    return build_warehouse(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def online_retail(tmp_path_factory) -> Path:
+    """The real UCI Online Retail file of ../shared/data."""
+    raw = shared_file("online_retail_2010_12_to_2011_08.csv")
+    return build_warehouse(tmp_path_factory.mktemp("online_retail"), "--raw", raw, "--format", "online_retail")
+
+
+@pytest.fixture(scope="session")
+def mall(tmp_path_factory) -> Path:
+    """The real mall point-of-sale sample of ../shared/data (every customer buys once)."""
+    raw = shared_file("customer_shopping_sample_2000.csv")
+    return build_warehouse(tmp_path_factory.mktemp("mall"), "--raw", raw, "--format", "customer_shopping")

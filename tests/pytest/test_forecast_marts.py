@@ -6,22 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from conftest import query, run_build, shared_file
+from conftest import build_warehouse, query, shared_file
 
 ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
-MALLS = "customer_shopping_sample_2000.csv"
-
-
-def _build(tmp_path: Path, raw: Path, format_name: str, *extra: str) -> Path:
-    warehouse = tmp_path / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", format_name, "--warehouse", warehouse, *extra, check=True)
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def online_retail(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("online_retail"), shared_file(ONLINE_RETAIL), "online_retail")
 
 
 def test_served_total_revenue_model_beats_the_seasonal_naive(online_retail: Path):
@@ -103,7 +90,9 @@ def test_online_retail_forecasts_every_series_and_closes_saturdays(online_retail
 def test_a_backtest_as_of_an_earlier_date_is_honest(online_retail: Path, tmp_path: Path):
     # Rebuild as of 30 June 2011 and score its forecast against what happened in July and
     # August (from the full build): the model never saw those days.
-    earlier = _build(tmp_path, shared_file(ONLINE_RETAIL), "online_retail", "--as-of", "2011-06-30")
+    earlier = build_warehouse(
+        tmp_path, "--raw", shared_file(ONLINE_RETAIL), "--format", "online_retail", "--as-of", "2011-06-30"
+    )
     assert query(earlier, "select min(forecast_date) from marts.sales_forecast") == [(dt.date(2011, 7, 1),)]
     # The business never traded on a past bank holiday, so the summer one is closed.
     assert query(
@@ -189,10 +178,9 @@ def test_sample_rollups_match_the_daily_forecast(sample_warehouse: Path):
     ]
 
 
-def test_sparse_mall_series_fall_back_to_the_baseline_with_a_note(tmp_path: Path):
-    warehouse = _build(tmp_path, shared_file(MALLS), "customer_shopping")
+def test_sparse_mall_series_fall_back_to_the_baseline_with_a_note(mall: Path):
     served = query(
-        warehouse,
+        mall,
         """
         select series_level, series_id, model_name, forecast_note, count(*)
         from marts.sales_forecast group by all
@@ -204,4 +192,4 @@ def test_sparse_mall_series_fall_back_to_the_baseline_with_a_note(tmp_path: Path
     assert len(fallbacks) >= 10
     assert all(model == "seasonal_naive_7" and "served baseline" in note for model, note in fallbacks)
     # every forecast is still valid and the malls add up to the total (dbt tests ran in the build)
-    assert query(warehouse, "select count(*) from marts.sales_forecast where lower_95 < 0") == [(0,)]
+    assert query(mall, "select count(*) from marts.sales_forecast where lower_95 < 0") == [(0,)]

@@ -10,22 +10,10 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import query, run_build, shared_file
+from conftest import build_warehouse, query, run_build, shared_file
 
 ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
 ONLINE_RETAIL_II = "online_retail_II_2009_2010_head500.csv"
-MALLS = "customer_shopping_sample_2000.csv"
-
-
-def _build(tmp_path: Path, raw: Path, format_name: str) -> Path:
-    warehouse = tmp_path / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", format_name, "--warehouse", warehouse, check=True)
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def online_retail(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("online_retail"), shared_file(ONLINE_RETAIL), "online_retail")
 
 
 def test_online_retail_reconciles_to_the_cent_with_the_file(online_retail: Path):
@@ -82,8 +70,8 @@ def test_online_retail_ii_csv_and_two_sheet_workbook_load_the_same(tmp_path: Pat
     workbook_path = tmp_path / "online_retail_II.xlsx"
     workbook.save(workbook_path)
 
-    from_csv = _build(tmp_path / "csv", fixture, "online_retail")
-    from_xlsx = _build(tmp_path / "xlsx", workbook_path, "online_retail")
+    from_csv = build_warehouse(tmp_path / "csv", "--raw", fixture, "--format", "online_retail")
+    from_xlsx = build_warehouse(tmp_path / "xlsx", "--raw", workbook_path, "--format", "online_retail")
     lines = "select invoice_line_id, invoice_id, invoiced_at, customer_id, net_amount from marts.fct_sales_lines order by 1"
     assert query(from_csv, lines) == query(from_xlsx, lines)
     assert len(query(from_csv, lines)) == len(rows) - 1 - len(query(
@@ -91,8 +79,8 @@ def test_online_retail_ii_csv_and_two_sheet_workbook_load_the_same(tmp_path: Pat
     ))
 
 
-def test_mall_export_builds_with_regions_and_derived_unit_prices(tmp_path: Path):
-    warehouse = _build(tmp_path, shared_file(MALLS), "customer_shopping")
+def test_mall_export_builds_with_regions_and_derived_unit_prices(mall: Path):
+    warehouse = mall
     assert query(warehouse, "select count(*), count(region) from marts.dim_stores") == [(10, 10)]
     # price is the line total: unit price × quantity gives it back exactly.
     first = query(

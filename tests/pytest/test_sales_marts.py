@@ -1,8 +1,7 @@
 """Sales marts on real data: UCI Online Retail, the mall file and the bundled sample.
 
 Each test states a property the marts must have on that data and fails if they do not; the
-UCI and mall warehouses are built once per module through the real build (dbt build with every
-test), the sample once per session (conftest).
+warehouses are built once per session through the real build (conftest).
 """
 
 from __future__ import annotations
@@ -11,29 +10,10 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
-import pytest
-from conftest import query, run_build, shared_file
+from conftest import query
 from scipy import sparse
 
-UCI_FILE = "online_retail_2010_12_to_2011_08.csv"
-MALL_FILE = "customer_shopping_sample_2000.csv"
 AFFINITY_MIN_INVOICES = 10  # dbt_project.yml var affinity_min_invoices
-
-
-@pytest.fixture(scope="module")
-def uci_warehouse(tmp_path_factory) -> Path:
-    raw = shared_file(UCI_FILE)
-    warehouse = tmp_path_factory.mktemp("uci") / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", "online_retail", "--warehouse", warehouse, check=True)
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def mall_warehouse(tmp_path_factory) -> Path:
-    raw = shared_file(MALL_FILE)
-    warehouse = tmp_path_factory.mktemp("mall") / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", "customer_shopping", "--warehouse", warehouse, check=True)
-    return warehouse
 
 
 def _dates(warehouse: Path, sql: str) -> list[dt.date]:
@@ -43,11 +23,11 @@ def _dates(warehouse: Path, sql: str) -> list[dt.date]:
 # --- UCI Online Retail: one online store, no cost, discount or payment method -----------------
 
 
-def test_uci_affinity_matches_an_independent_count_over_every_invoice(uci_warehouse: Path):
+def test_uci_affinity_matches_an_independent_count_over_every_invoice(online_retail: Path):
     """Every order invoice and every product counts: the pairs and their counts equal a sparse
     invoice x product matrix product computed here, not a sample of it."""
     lines = query(
-        uci_warehouse,
+        online_retail,
         "select distinct invoice_id, product_id from marts.fct_sales_lines where line_type = 'sale'",
     )
     invoices = sorted({invoice for invoice, _ in lines})
@@ -70,7 +50,7 @@ def test_uci_affinity_matches_an_independent_count_over_every_invoice(uci_wareho
     per_product = dict(zip(products, np.asarray(basket.sum(axis=0)).ravel().tolist()))
 
     rows = query(
-        uci_warehouse,
+        online_retail,
         """
         select product_a_id, product_b_id, invoices_with_both, invoices_with_a, invoices_with_b,
                total_invoices, lift
@@ -78,7 +58,7 @@ def test_uci_affinity_matches_an_independent_count_over_every_invoice(uci_wareho
         """,
     )
     (order_invoices,) = query(
-        uci_warehouse, "select count(*) from marts.fct_orders where invoice_type = 'order'"
+        online_retail, "select count(*) from marts.fct_orders where invoice_type = 'order'"
     )[0]
     assert len(invoices) == order_invoices > 12_000
     assert len(products) > 3_500
@@ -90,7 +70,7 @@ def test_uci_affinity_matches_an_independent_count_over_every_invoice(uci_wareho
     assert max(lift for *_, lift in rows) > 100
 
 
-def test_uci_without_cost_or_discount_gives_null_not_zero(uci_warehouse: Path):
+def test_uci_without_cost_or_discount_gives_null_not_zero(online_retail: Path):
     checks = {
         "sales_kpis_daily": "count(cost_amount) + count(margin_amount) + count(discounts)",
         "sales_kpis_monthly_by_store": "count(cost_amount) + count(margin_rate) + count(discounts)",
@@ -99,26 +79,26 @@ def test_uci_without_cost_or_discount_gives_null_not_zero(uci_warehouse: Path):
         "discount_impact": "count(effective_margin) + count(average_discount_depth) + count(volume_lift)",
     }
     for table, known in checks.items():
-        (rows, known_values) = query(uci_warehouse, f"select count(*), {known} from marts.{table}")[0]
+        (rows, known_values) = query(online_retail, f"select count(*), {known} from marts.{table}")[0]
         assert rows > 0, table
         assert known_values == 0, f"{table} reports a cost, margin or discount the export lacks"
-    bands = query(uci_warehouse, "select distinct discount_band from marts.discount_impact")
+    bands = query(online_retail, "select distinct discount_band from marts.discount_impact")
     assert bands == [("unknown",)]
     # ...while what the export does carry is computed.
     (revenue, orders) = query(
-        uci_warehouse, "select sum(net_revenue), sum(orders) from marts.sales_kpis_daily"
+        online_retail, "select sum(net_revenue), sum(orders) from marts.sales_kpis_daily"
     )[0]
     assert revenue > 5_000_000 and orders > 12_000
 
 
-def test_uci_daily_series_has_every_day_with_zeros_on_closed_days(uci_warehouse: Path):
-    days = _dates(uci_warehouse, "select date_day from marts.sales_kpis_daily order by date_day")
-    (as_of,) = query(uci_warehouse, "select as_of_date from intermediate.int_as_of_date")[0]
+def test_uci_daily_series_has_every_day_with_zeros_on_closed_days(online_retail: Path):
+    days = _dates(online_retail, "select date_day from marts.sales_kpis_daily order by date_day")
+    (as_of,) = query(online_retail, "select as_of_date from intermediate.int_as_of_date")[0]
     assert days[0] == dt.date(2010, 12, 1) and days[-1] == as_of == dt.date(2011, 8, 31)
     assert len(days) == (days[-1] - days[0]).days + 1 == len(set(days))
     # The retailer does not trade on Saturdays: those days are present, with zeros.
     saturdays = query(
-        uci_warehouse,
+        online_retail,
         """
         select count(*), sum(net_revenue), sum(orders), count(net_revenue)
         from marts.sales_kpis_daily
@@ -128,10 +108,10 @@ def test_uci_daily_series_has_every_day_with_zeros_on_closed_days(uci_warehouse:
     assert saturdays[0] >= 38 and saturdays[1:] == (0, 0, saturdays[0])
 
 
-def test_uci_abc_classes_follow_pareto(uci_warehouse: Path):
+def test_uci_abc_classes_follow_pareto(online_retail: Path):
     shares = dict(
         query(
-            uci_warehouse,
+            online_retail,
             """
             select abc_class, sum(net_revenue) / (select sum(net_revenue) from marts.product_performance
                                                    where net_revenue > 0)
@@ -144,7 +124,7 @@ def test_uci_abc_classes_follow_pareto(uci_warehouse: Path):
     assert 0.80 <= shares["A"] < 0.81
     assert 0.94 <= shares["A"] + shares["B"] < 0.96
     (top_a, products) = query(
-        uci_warehouse,
+        online_retail,
         "select count(case when abc_class = 'A' then 1 end), count(*) from marts.product_performance",
     )[0]
     assert top_a < products / 3  # a few products make most of the revenue
@@ -153,14 +133,14 @@ def test_uci_abc_classes_follow_pareto(uci_warehouse: Path):
 # --- Mall file: ten stores, one line per invoice, dates without times -------------------------
 
 
-def test_mall_degrades_gracefully(mall_warehouse: Path):
-    (stores,) = query(mall_warehouse, "select count(*) from marts.store_performance")[0]
+def test_mall_degrades_gracefully(mall: Path):
+    (stores,) = query(mall, "select count(*) from marts.store_performance")[0]
     assert stores == 10
     # One product line per invoice: no pair is ever bought together.
-    assert query(mall_warehouse, "select count(*) from marts.product_affinity") == [(0,)]
+    assert query(mall, "select count(*) from marts.product_affinity") == [(0,)]
     # Dates without times: no hour-of-day profile, while the weekday profile exists.
     hours = query(
-        mall_warehouse,
+        mall,
         """
         select count(*), count(net_revenue_index) from marts.seasonality_profile
         where profile = 'hour_of_day'
@@ -168,17 +148,17 @@ def test_mall_degrades_gracefully(mall_warehouse: Path):
     )
     assert hours == [(24, 0)]
     (weekdays,) = query(
-        mall_warehouse,
+        mall,
         "select count(net_revenue_index) from marts.seasonality_profile where profile = 'day_of_week'",
     )[0]
     assert weekdays == 7
     # Every customer buys once: all active customers are new.
     (returning,) = query(
-        mall_warehouse, "select sum(returning_customers) from marts.sales_kpis_monthly"
+        mall, "select sum(returning_customers) from marts.sales_kpis_monthly"
     )[0]
     assert returning == 0
     methods = {row[0] for row in query(
-        mall_warehouse, "select payment_method from marts.payment_method_mix where breakdown = 'total'"
+        mall, "select payment_method from marts.payment_method_mix where breakdown = 'total'"
     )}
     assert methods == {"cash", "credit_card", "debit_card"}
 

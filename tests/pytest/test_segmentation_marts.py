@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import query, run_build, shared_file
+from conftest import query
 
 MIN_CLUSTER_SHARE = 0.05
 MIN_STABILITY = 0.85
@@ -49,22 +49,6 @@ SCENARIO_COLUMNS = [
     "revenue_roi",
     "estimate_note",
 ]
-
-
-@pytest.fixture(scope="module")
-def online_retail(tmp_path_factory) -> Path:
-    raw = shared_file("online_retail_2010_12_to_2011_08.csv")
-    warehouse = tmp_path_factory.mktemp("online_retail") / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", "online_retail", "--warehouse", warehouse, check=True)
-    return warehouse
-
-
-@pytest.fixture(scope="module")
-def mall(tmp_path_factory) -> Path:
-    raw = shared_file("customer_shopping_sample_2000.csv")
-    warehouse = tmp_path_factory.mktemp("mall") / "smartcart.duckdb"
-    run_build("--raw", raw, "--format", "customer_shopping", "--warehouse", warehouse, check=True)
-    return warehouse
 
 
 @pytest.fixture(params=["sample_warehouse", "online_retail"])
