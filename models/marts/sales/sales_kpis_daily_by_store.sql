@@ -24,21 +24,7 @@ final as (
         stores.store_name,
         coalesce(stores.region, 'unknown') as region,
         stores.channel,
-        kpis.gross_sales,
-        kpis.discounts,
-        kpis.returns_amount,
-        kpis.net_revenue,
-        kpis.cost_amount,
-        kpis.margin_amount,
-        kpis.margin_rate,
-        kpis.orders,
-        kpis.units_sold,
-        kpis.units_returned,
-        kpis.active_customers,
-        kpis.new_customers,
-        kpis.returning_customers,
-        kpis.average_order_value,
-        kpis.units_per_order,
+        {{ sales_kpi_columns('kpis') }}
         kpis.net_revenue_yoy_growth,
         kpis.orders_yoy_growth
     from kpis
