@@ -1,5 +1,5 @@
 {#- Lifetime totals of every known customer up to as_of_date: the one place customer-level
-    aggregates are computed, read by dim_customers, customer_rfm and the value tiers (so no mart
+    aggregates are computed, read by dim_customers, the RFM scoring and the value tiers (so no mart
     has to read another mart that reads it back). -#}
 with
 

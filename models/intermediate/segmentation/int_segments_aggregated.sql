@@ -11,7 +11,7 @@ customer_segments as (
 
 customer_rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 

@@ -1,6 +1,6 @@
 {#- The customer 360: attributes as exported, plus the lifetime aggregates, RFM segment and value
-    tier as of as_of_date. Aggregates come from int_customers_aggregated, which customer_rfm also
-    reads, so dim_customers -> customer_rfm is the only edge between the two marts. -#}
+    tier as of as_of_date. Aggregates come from int_customers_aggregated, the RFM segment from
+    int_customers_rfm_scored (which customer_rfm publishes). -#}
 with
 
 sales_lines as (
@@ -24,7 +24,7 @@ tiered_customers as (
 
 customer_rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 
