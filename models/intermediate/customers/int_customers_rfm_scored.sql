@@ -113,7 +113,7 @@ final as (
         last_order_date,
         cast(recency_days as integer) as recency_days,
         cast(frequency as integer) as frequency,
-        cast(monetary as decimal(18, 4)) as monetary,
+        cast(monetary as {{ money_type() }}) as monetary,
         cast(r_score as integer) as r_score,
         cast(f_score as integer) as f_score,
         cast(m_score as integer) as m_score,

@@ -5,8 +5,8 @@ with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null and customer_id is not null
+    select * from {{ ref('int_invoice_lines_accepted') }}
+    where customer_id is not null
 
 ),
 
@@ -76,7 +76,7 @@ final as (
         customer_totals.net_revenue,
         {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returns_rate,
         cast(
-            customer_totals.net_revenue / nullif(customer_totals.order_count, 0) as decimal(18, 4)
+            {{ ratio('customer_totals.net_revenue', 'customer_totals.order_count') }} as {{ money_type() }}
         ) as average_order_value,
         {{ ratio(
             dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),

@@ -2,8 +2,8 @@ with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null and store_id is not null
+    select * from {{ ref('int_invoice_lines_accepted') }}
+    where store_id is not null
 
 ),
 

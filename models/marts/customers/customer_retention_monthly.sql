@@ -44,7 +44,6 @@ customer_orders as (
     where
         orders.invoice_type = 'order'
         and orders.customer_id is not null
-        and orders.invoice_date <= as_of_date.as_of_date
 
 ),
 

@@ -10,10 +10,9 @@ orders as (
 
 ),
 
-invoice_lines as (
+sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null
+    select * from {{ ref('fct_sales_lines') }}
 
 ),
 
@@ -34,7 +33,7 @@ order_ages as (
     select
         invoice_id,
         max(customer_age) as customer_age
-    from invoice_lines
+    from sales_lines
     group by invoice_id
 
 ),
@@ -110,7 +109,7 @@ final as (
         segment,
         payment_method,
         cast(orders as bigint) as orders,
-        cast(net_revenue as decimal(18, 4)) as net_revenue,
+        cast(net_revenue as {{ money_type() }}) as net_revenue,
         {{ ratio('orders', 'sum(orders) over (partition by breakdown, segment)') }} as share_of_orders,
         {{ ratio('net_revenue', 'sum(net_revenue) over (partition by breakdown, segment)') }}
             as share_of_net_revenue
