@@ -292,6 +292,23 @@ def fit_segments(
     return SegmentationResult(assignments, _empty_diagnostics(), parameters)
 
 
+def feature_columns(customers: pd.DataFrame) -> list[str]:
+    """The features of a customer table: every column but ``customer_id``, in table order."""
+    return [column for column in customers.columns if column != "customer_id"]
+
+
+def fit_chosen(
+    customers: pd.DataFrame, diagnostics: pd.DataFrame, random_state: int = 42
+) -> SegmentationResult:
+    """:func:`fit_segments` at the k a search chose (its :func:`diagnostics_table`).
+
+    The step every later dbt Python model runs: the same customers and random state give the
+    same assignments and parameters as the search's own fit at that k.
+    """
+    k, reason = chosen_k(diagnostics)
+    return fit_segments(customers, feature_columns(customers), k, random_state, reason)
+
+
 def diagnostics_table(result: SegmentationResult, min_cluster_share: float) -> pd.DataFrame:
     """The search as a table that always has exactly one chosen row.
 
