@@ -1,5 +1,9 @@
 """Customer segmentation with k-means, fitted so that SQL can reproduce it.
 
+The method (who is segmented, features, preprocessing, choice of k, stability, names) is
+described once, in the dbt doc block ``segmentation_method``
+(``models/marts/segmentation/_segmentation__docs.md``); this docstring gives the scoring rule.
+
 The fitted model is exported as a long ``parameters`` table. Scoring a
 customer with it is a fixed rule that SQL reproduces step by step (and that
 :func:`score` implements in numpy). For every feature, in ``feature_order``:

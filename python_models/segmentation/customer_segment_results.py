@@ -1,5 +1,5 @@
 """Each customer's segment: one k-means fit at the k chosen by segmentation_search_results
-(smartcart_ml.segmentation.fit_chosen; the algorithm is described in that module)."""
+(smartcart_ml.segmentation.fit_chosen; the method: doc block segmentation_method)."""
 
 from threadpoolctl import threadpool_limits
 

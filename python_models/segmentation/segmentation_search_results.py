@@ -2,7 +2,7 @@
 
 k-means for every candidate k, the choice of k by silhouette among the candidates whose smallest
 cluster is large enough, and the bootstrap stability of the chosen k
-(smartcart_ml.segmentation.segment_customers; the algorithm is described in that module). The
+(smartcart_ml.segmentation.segment_customers; the method: doc block segmentation_method). The
 later models read the decision back from this table and fit once at the chosen k.
 """
 
