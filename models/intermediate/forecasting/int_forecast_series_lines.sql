@@ -1,6 +1,7 @@
 {#- Every product line once per forecast level it counts in: the total, its store's region,
-    its store, its product's category and its product. Lines without a store or region
-    count under '(no store)' / '(no region)', so each level's members cover the total. -#}
+    its store, its product's category and its product. Lines without a store count under
+    store and region `unknown` (a store without a region is in region `unknown` in dim_stores),
+    so each level's members cover the total. -#}
 with
 
 sales_lines as (
@@ -29,9 +30,9 @@ product_lines as (
         sales_lines.invoice_date,
         sales_lines.quantity,
         sales_lines.net_amount,
-        coalesce(sales_lines.store_id, '(no store)') as store_id,
-        coalesce(stores.store_name, sales_lines.store_id, '(no store)') as store_name,
-        coalesce(stores.region, '(no region)') as region,
+        coalesce(sales_lines.store_id, {{ unknown_label() }}) as store_id,
+        coalesce(stores.store_name, sales_lines.store_id, {{ unknown_label() }}) as store_name,
+        coalesce(stores.region, {{ unknown_label() }}) as region,
         products.category,
         sales_lines.product_id,
         coalesce(products.product_name, sales_lines.product_id) as product_name,

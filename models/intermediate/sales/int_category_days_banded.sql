@@ -49,7 +49,7 @@ final as (
         cast(cost_amount as {{ money_type() }}) as cost_amount,
         discount_depth,
         case
-            when discounts is null then 'unknown'
+            when discounts is null then {{ unknown_label() }}
             when discounts <= 0 then 'none'
             when discount_percent < 10 then '0-10%'
             when discount_percent < 20 then '10-20%'

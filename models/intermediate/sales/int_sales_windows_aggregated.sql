@@ -30,15 +30,13 @@ levels as (
 
 leveled_lines as (
 
-    {#- Each line once per grouping level; a store without a region counts in region `unknown`. -#}
+    {#- Each line once per grouping level; a store without a region is in region `unknown`
+        (dim_stores), a line without a store in no region. -#}
     select
         levels.grouping_level,
         case levels.grouping_level
             when 'store' then sales_lines.store_id
-            when 'region'
-                then case
-                    when sales_lines.store_id is not null then coalesce(sales_lines.region, 'unknown')
-                end
+            when 'region' then sales_lines.region
             when 'category' then sales_lines.category
             else sales_lines.product_id
         end as member_id,

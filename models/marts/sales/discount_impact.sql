@@ -59,7 +59,7 @@ final as (
         {{ ratio('bands.units_sold', 'bands.category_days') }} as average_daily_units,
         baselines.baseline_average_daily_units,
         case
-            when bands.discount_band != 'unknown'
+            when bands.discount_band != {{ unknown_label() }}
                 then {{ ratio(
                     ratio('bands.units_sold', 'bands.category_days'),
                     'baselines.baseline_average_daily_units'

@@ -42,10 +42,10 @@ segmented as (
 
     select
         orders.invoice_id,
-        coalesce(orders.payment_method, 'unknown') as payment_method,
+        coalesce(orders.payment_method, {{ unknown_label() }}) as payment_method,
         orders.product_net_amount,
         case
-            when order_ages.customer_age is null then 'unknown'
+            when order_ages.customer_age is null then {{ unknown_label() }}
             when order_ages.customer_age < 25 then 'under 25'
             when order_ages.customer_age < 35 then '25-34'
             when order_ages.customer_age < 45 then '35-44'
@@ -53,8 +53,8 @@ segmented as (
             when order_ages.customer_age < 65 then '55-64'
             else '65 and over'
         end as age_band,
-        coalesce(customers.gender, 'unknown') as gender,
-        coalesce(stores.region, 'unknown') as region
+        coalesce(customers.gender, {{ unknown_label() }}) as gender,
+        coalesce(stores.region, {{ unknown_label() }}) as region
     from orders
     left join order_ages
         on orders.invoice_id = order_ages.invoice_id
