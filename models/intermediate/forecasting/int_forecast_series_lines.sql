@@ -45,70 +45,38 @@ product_lines as (
 
 ),
 
+levels as (
+
+    select level_values.series_level
+    from (values ('total'), ('region'), ('store'), ('category'), ('product')) as level_values (series_level)
+
+),
+
 final as (
 
     select
-        invoice_line_id,
-        'total' as series_level,
-        'all' as series_id,
-        'All sales' as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
+        product_lines.invoice_line_id,
+        levels.series_level,
+        case levels.series_level
+            when 'total' then 'all'
+            when 'region' then product_lines.region
+            when 'store' then product_lines.store_id
+            when 'category' then product_lines.category
+            else product_lines.product_id
+        end as series_id,
+        case levels.series_level
+            when 'total' then 'All sales'
+            when 'region' then product_lines.region
+            when 'store' then product_lines.store_name
+            when 'category' then product_lines.category
+            else product_lines.product_name
+        end as series_name,
+        product_lines.invoice_date,
+        product_lines.quantity,
+        product_lines.net_amount,
+        product_lines.is_physical_store
     from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'region' as series_level,
-        region as series_id,
-        region as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'store' as series_level,
-        store_id as series_id,
-        store_name as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'category' as series_level,
-        category as series_id,
-        category as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'product' as series_level,
-        product_id as series_id,
-        product_name as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
+    cross join levels
 
 )
 
