@@ -112,7 +112,8 @@ final as (
         cast(cumulated.net_revenue as {{ money_type() }}) as net_revenue,
         cast(cumulated.cumulative_net_revenue as {{ money_type() }}) as cumulative_net_revenue,
         cast(
-            {{ ratio('cumulated.cumulative_net_revenue', 'cumulated.cohort_customers') }} as {{ money_type() }}
+            {{ ratio('cumulated.cumulative_net_revenue', 'cumulated.cohort_customers') }}
+            as {{ money_type() }}
         ) as cumulative_net_revenue_per_customer
     from cumulated
     cross join as_of_date

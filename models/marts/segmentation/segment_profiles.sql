@@ -45,7 +45,8 @@ final as (
         shares.order_count,
         shares.net_revenue,
         shares.share_of_net_revenue,
-        cast({{ ratio('shares.net_revenue', 'shares.order_count') }} as {{ money_type() }}) as average_order_value,
+        cast({{ ratio('shares.net_revenue', 'shares.order_count') }} as {{ money_type() }})
+            as average_order_value,
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
         {{ ratio(
