@@ -1,6 +1,6 @@
 # SmartCart: two commands.
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...)
-#   make test    every test: dbt parse, lint, conventions, pytest (which runs the dbt builds)
+#   make test    every test: ruff, dbt parse, conventions, sqlfluff, pytest (which runs the dbt builds)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -16,7 +16,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: build test lint docs clean
 
-# The virtualenv is rebuilt whenever the pinned requirements change.
+# The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
+# pyproject.toml; its header says how).
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -27,6 +28,8 @@ build: $(VENV)/.installed
 		--warehouse "$(WAREHOUSE)" $(if $(AS_OF),--as-of "$(AS_OF)")
 
 lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/dbt parse --warn-error --quiet
 	$(BIN)/python scripts/check_conventions.py target/manifest.json
 	# The dbt templater opens a connection: lint against an empty in-memory database.

@@ -164,11 +164,15 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             scenarios.contact_cost_per_customer,
             scenarios.campaign_days,
             coalesce(target_totals.targeted_customers, 0) as targeted_customers,
-            target_totals.net_revenue / nullif(target_totals.order_count, 0) as average_order_value,
-            cast(target_totals.margin_amount as double precision)
-            / nullif(target_totals.net_revenue_with_known_cost, 0) as margin_rate,
-            cast(coalesce(baseline_orders.baseline_order_count, 0) as double precision)
-            / nullif(target_totals.targeted_customers, 0) as baseline_orders_per_customer
+            {{ ratio('target_totals.net_revenue', 'target_totals.order_count') }} as average_order_value,
+            {{ ratio(
+                'cast(target_totals.margin_amount as double precision)',
+                'target_totals.net_revenue_with_known_cost'
+            ) }} as margin_rate,
+            {{ ratio(
+                'cast(coalesce(baseline_orders.baseline_order_count, 0) as double precision)',
+                'target_totals.targeted_customers'
+            ) }} as baseline_orders_per_customer
         from {{ scenarios }} as scenarios
         cross join as_of_date
         left join target_totals
@@ -217,24 +221,26 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             cast(margins.discount_rate as double precision) as discount_rate,
             cast(margins.expected_response_rate as double precision) as expected_response_rate,
             cast(margins.extra_orders_per_responder as double precision) as extra_orders_per_responder,
-            cast(margins.contact_cost_per_customer as decimal(18, 4)) as contact_cost_per_customer,
+            cast(margins.contact_cost_per_customer as {{ money_type() }}) as contact_cost_per_customer,
             cast(margins.campaign_days as integer) as campaign_days,
             cast(margins.targeted_customers as integer) as targeted_customers,
             cast(margins.expected_responders as double precision) as expected_responders,
-            cast(margins.average_order_value as decimal(18, 4)) as average_order_value,
+            cast(margins.average_order_value as {{ money_type() }}) as average_order_value,
             cast(margins.baseline_orders_per_customer as double precision) as baseline_orders_per_customer,
             cast(margins.expected_incremental_orders as double precision) as expected_incremental_orders,
             cast(margins.expected_baseline_orders as double precision) as expected_baseline_orders,
-            cast(margins.expected_incremental_revenue as decimal(18, 4)) as expected_incremental_revenue,
-            cast(margins.discount_cost as decimal(18, 4)) as discount_cost,
-            cast(margins.contact_cost as decimal(18, 4)) as contact_cost,
-            cast(margins.campaign_cost as decimal(18, 4)) as campaign_cost,
+            cast(margins.expected_incremental_revenue as {{ money_type() }}) as expected_incremental_revenue,
+            cast(margins.discount_cost as {{ money_type() }}) as discount_cost,
+            cast(margins.contact_cost as {{ money_type() }}) as contact_cost,
+            cast(margins.campaign_cost as {{ money_type() }}) as campaign_cost,
             cast(margins.margin_rate as double precision) as margin_rate,
-            cast(margins.margin_impact as decimal(18, 4)) as margin_impact,
-            cast(margins.margin_impact as double precision)
-            / nullif(margins.campaign_cost, 0) as roi,
-            cast(margins.expected_incremental_revenue - margins.campaign_cost as double precision)
-            / nullif(margins.campaign_cost, 0) as revenue_roi,
+            cast(margins.margin_impact as {{ money_type() }}) as margin_impact,
+            {{ ratio('cast(margins.margin_impact as double precision)', 'margins.campaign_cost') }}
+                as roi,
+            {{ ratio(
+                'cast(margins.expected_incremental_revenue - margins.campaign_cost as double precision)',
+                'margins.campaign_cost'
+            ) }} as revenue_roi,
             cast(case
                 when margins.targeted_customers = 0
                     then {{ dbt.concat([
@@ -280,7 +286,7 @@ create or replace macro {{ simulation_relation.schema }}.campaign_what_if(
             cast(discount_rate as double) as discount_rate,
             cast(expected_response_rate as double) as expected_response_rate,
             cast(extra_orders_per_responder as double) as extra_orders_per_responder,
-            cast(contact_cost_per_customer as decimal(18, 4)) as contact_cost_per_customer,
+            cast(contact_cost_per_customer as {{ money_type() }}) as contact_cost_per_customer,
             cast(campaign_days as integer) as campaign_days
     ),
 

@@ -1,16 +1,23 @@
 """Check the project's conventions on dbt's manifest (run after ``dbt parse``).
 
-Rules (README, "Conventions"):
-- naming: a model's prefix matches its folder (staging ``stg_<source>__``, intermediate ``int_``,
-  marts/core ``fct_``/``dim_``; other marts and Python models use business names without a
-  layer prefix);
+Rules (README, "Layout and conventions"):
+- direction: data flows staging -> intermediate -> core star schema -> area marts. Staging reads
+  sources only; intermediates (and the Python models, whose outputs are intermediate tables) read
+  staging, intermediates, seeds and the core star schema; the core reads the same plus the core;
+  area marts read anything but sources. An edge against that order is a violation;
+- naming: a model's prefix matches its folder (staging ``stg_<source>__<entity>s``, intermediate
+  ``int_<entity>s_<verb>ed``, marts/core ``fct_``/``dim_``; other marts and Python models use
+  business names without a layer prefix);
+- materialization: staging and SQL intermediates are views (a table only where many readers
+  would otherwise recompute it);
 - every model has a description that states its grain, and every documented column a description;
 - every model has a primary-key test: ``unique`` and ``not_null`` on one column, or
   ``unique_combination_of_columns``;
 - ``source()`` is used only in staging;
 - every ``access: public`` model has an enforced contract.
 
-Exceptions are listed in EXCEPTIONS with a reason. Prints one line per violation; exit 1 if any.
+Every deviation is listed in EXCEPTIONS with its reason (the README's "Deviations" list is this
+list). Prints one line per violation; exit 1 if any.
 """
 
 from __future__ import annotations
@@ -21,32 +28,81 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-# (rule, model name) -> why the rule does not apply.
-EXCEPTIONS: dict[tuple[str, str], str] = {}
+# (rule, model name) -> why the rule does not apply. For the direction rule the subject is the
+# edge, "child -> parent". Keep the README's "Deviations" list in step (a test checks it).
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("naming", "int_as_of_date"): (
+        "a one-row table of the build's parameter (the date every model is computed as of), "
+        "not an entity that was transformed"
+    ),
+    ("naming", "int_forecast_calendar"): "named for the forecast input it prepares (the calendar)",
+    ("naming", "int_forecast_series"): "named for the forecast input it prepares (the series)",
+    ("naming", "int_forecast_series_lines"): "named for the forecast input it prepares",
+    ("naming", "int_forecast_series_daily"): "named for the forecast input it prepares",
+    ("materialization", "int_as_of_date"): "every model reads the one row: computed once",
+    ("materialization", "int_invoice_lines_validated"): (
+        "the duplicate window over every raw line runs once, not once per reader"
+    ),
+    ("materialization", "int_forecast_series_daily"): (
+        "both forecasting Python models and the tests read it"
+    ),
+    ("materialization", "int_sales_periods_aggregated"): (
+        "six sales KPI marts read it; as a view it would be computed once per mart"
+    ),
+    ("materialization", "int_sales_windows_aggregated"): (
+        "four performance marts read it; as a view it would be computed once per mart"
+    ),
+}
 
 LAYER_PREFIXES = {
-    "staging": re.compile(r"^stg_[a-z0-9]+__[a-z0-9_]+$"),
-    "intermediate": re.compile(r"^int_[a-z0-9_]+$"),
-    "marts/core": re.compile(r"^(fct|dim)_[a-z0-9_]+$"),
+    "staging": re.compile(r"^stg_[a-z0-9]+__[a-z0-9_]+s$"),
+    "intermediate": re.compile(r"^int_[a-z0-9_]+s_[a-z0-9_]*[a-z]ed$"),
+    "core": re.compile(r"^(fct|dim)_[a-z0-9_]+$"),
 }
 LAYER_NAMES = re.compile(r"^(stg|int|fct|dim)_")
 
+# Layer of a node -> the layers it may read.
+ALLOWED_PARENTS = {
+    "staging": {"source"},
+    "intermediate": {"staging", "intermediate", "python", "seed", "core"},
+    "python": {"staging", "intermediate", "python", "seed", "core"},
+    "core": {"staging", "intermediate", "python", "seed", "core"},
+    "mart": {"staging", "intermediate", "python", "seed", "core", "mart"},
+}
 
-def _layer(path: str) -> str:
-    parts = Path(path).parts
-    if parts[0] == "marts" and len(parts) > 2 and parts[1] == "core":
-        return "marts/core"
-    return parts[0]
+
+def _layer(node: dict) -> str:
+    """staging, intermediate, core, mart, python (dbt Python models), seed or source."""
+    if node["resource_type"] in {"seed", "source"}:
+        return node["resource_type"]
+    parts = Path(node["original_file_path"]).parts
+    if parts[0] == "python_models":
+        return "python"
+    if parts[:2] == ("models", "marts"):
+        return "core" if parts[2] == "core" else "mart"
+    return parts[1]
 
 
-def _naming_violation(name: str, path: str) -> str | None:
-    layer = _layer(path)
+def _naming_violation(name: str, layer: str) -> str | None:
     pattern = LAYER_PREFIXES.get(layer)
     if pattern is not None:
         return None if pattern.match(name) else f"name does not match the {layer} convention"
     if LAYER_NAMES.match(name):
-        return f"layer prefix used outside its folder ({path})"
+        return f"layer prefix used outside its folder ({layer})"
     return None
+
+
+def _backward_edges(manifest: dict, node: dict) -> list[str]:
+    """Parents of ``node`` it may not read, as "child -> parent"."""
+    allowed = ALLOWED_PARENTS[_layer(node)]
+    edges = []
+    for parent_id in node["depends_on"]["nodes"]:
+        parent = manifest["nodes"].get(parent_id) or manifest["sources"].get(parent_id)
+        if parent is None or parent["resource_type"] not in {"model", "seed", "source"}:
+            continue
+        if _layer(parent) not in allowed:
+            edges.append(f"{node['name']} -> {parent['name']} ({_layer(node)} reads {_layer(parent)})")
+    return edges
 
 
 def _primary_key_tests(manifest: dict) -> set[str]:
@@ -68,29 +124,40 @@ def _primary_key_tests(manifest: dict) -> set[str]:
 
 def check(manifest: dict) -> list[str]:
     violations = []
+    used: set[tuple[str, str]] = set()
     keyed = _primary_key_tests(manifest)
     for unique_id, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] != "model" or node["package_name"] != "smartcart":
             continue
-        name, path = node["name"], node["path"]
-        found = []
-        if (problem := _naming_violation(name, path)) is not None:
-            found.append(("naming", problem))
+        name, path, layer = node["name"], node["original_file_path"], _layer(node)
+        found = [("direction", edge.split(" (")[0], f"reads against the layer order: {edge}")
+                 for edge in _backward_edges(manifest, node)]
+        if (problem := _naming_violation(name, layer)) is not None:
+            found.append(("naming", name, problem))
+        if layer in {"staging", "intermediate"} and node["config"]["materialized"] != "view":
+            found.append(("materialization", name, f"{layer} model is a {node['config']['materialized']}, not a view"))
         if "grain" not in node["description"].lower():
-            found.append(("description", "description missing or does not state the grain"))
+            found.append(("description", name, "description missing or does not state the grain"))
         undocumented = [c for c, col in node["columns"].items() if not col["description"].strip()]
         if undocumented:
-            found.append(("description", f"columns without description: {', '.join(undocumented)}"))
+            found.append(("description", name, f"columns without description: {', '.join(undocumented)}"))
         if unique_id not in keyed:
-            found.append(("primary_key", "no primary-key test (unique + not_null, or unique combination)"))
+            found.append(("primary_key", name, "no primary-key test (unique + not_null, or unique combination)"))
         sources = [n for n in node["depends_on"]["nodes"] if n.startswith("source.")]
-        if sources and _layer(path) != "staging":
-            found.append(("source", "source() used outside staging"))
+        if sources and layer != "staging":
+            found.append(("source", name, "source() used outside staging"))
         if node.get("access") == "public" and not node["config"]["contract"]["enforced"]:
-            found.append(("contract", "public model without an enforced contract"))
-        violations += [
-            f"{path}: {message}" for rule, message in found if (rule, name) not in EXCEPTIONS
-        ]
+            found.append(("contract", name, "public model without an enforced contract"))
+        for rule, subject, message in found:
+            if (rule, subject) in EXCEPTIONS:
+                used.add((rule, subject))
+            else:
+                violations.append(f"{path}: {message}")
+    violations += [
+        f"scripts/check_conventions.py: exception no longer needed, remove it: {rule} {subject}"
+        for rule, subject in EXCEPTIONS
+        if (rule, subject) not in used
+    ]
     return violations
 
 

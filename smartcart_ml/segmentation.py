@@ -1,5 +1,9 @@
 """Customer segmentation with k-means, fitted so that SQL can reproduce it.
 
+The method (who is segmented, features, preprocessing, choice of k, stability, names) is
+described once, in the dbt doc block ``segmentation_method``
+(``models/marts/segmentation/_segmentation__docs.md``); this docstring gives the scoring rule.
+
 The fitted model is exported as a long ``parameters`` table. Scoring a
 customer with it is a fixed rule that SQL reproduces step by step (and that
 :func:`score` implements in numpy). For every feature, in ``feature_order``:
@@ -290,6 +294,23 @@ def fit_segments(
         raise ValueError(f"k = {k} is more than the number of distinct customer profiles.")
     assignments, parameters = _labelled(ids, raw, prep, X, _kmeans(X, k, random_state).cluster_centers_)
     return SegmentationResult(assignments, _empty_diagnostics(), parameters)
+
+
+def feature_columns(customers: pd.DataFrame) -> list[str]:
+    """The features of a customer table: every column but ``customer_id``, in table order."""
+    return [column for column in customers.columns if column != "customer_id"]
+
+
+def fit_chosen(
+    customers: pd.DataFrame, diagnostics: pd.DataFrame, random_state: int = 42
+) -> SegmentationResult:
+    """:func:`fit_segments` at the k a search chose (its :func:`diagnostics_table`).
+
+    The step every later dbt Python model runs: the same customers and random state give the
+    same assignments and parameters as the search's own fit at that k.
+    """
+    k, reason = chosen_k(diagnostics)
+    return fit_segments(customers, feature_columns(customers), k, random_state, reason)
 
 
 def diagnostics_table(result: SegmentationResult, min_cluster_share: float) -> pd.DataFrame:

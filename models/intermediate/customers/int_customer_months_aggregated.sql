@@ -14,12 +14,6 @@ orders as (
 
 ),
 
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 line_months as (
 
     select
@@ -27,11 +21,9 @@ line_months as (
         cast({{ dbt.date_trunc('month', 'sales_lines.invoice_date') }} as date) as month_start_date,
         sum(sales_lines.net_amount) as net_revenue
     from sales_lines
-    cross join as_of_date
     where
         sales_lines.customer_id is not null
         and sales_lines.is_product_line
-        and sales_lines.invoice_date <= as_of_date.as_of_date
     group by
         sales_lines.customer_id,
         cast({{ dbt.date_trunc('month', 'sales_lines.invoice_date') }} as date)
@@ -45,11 +37,9 @@ order_months as (
         cast({{ dbt.date_trunc('month', 'orders.invoice_date') }} as date) as month_start_date,
         count(*) as order_count
     from orders
-    cross join as_of_date
     where
         orders.invoice_type = 'order'
         and orders.customer_id is not null
-        and orders.invoice_date <= as_of_date.as_of_date
     group by
         orders.customer_id,
         cast({{ dbt.date_trunc('month', 'orders.invoice_date') }} as date)
@@ -90,7 +80,7 @@ final as (
             'first_order_months.first_order_month', 'customer_months.month_start_date', 'month'
         ) }} as integer) as months_since_first_order,
         cast(coalesce(order_months.order_count, 0) as integer) as order_count,
-        cast(coalesce(line_months.net_revenue, 0) as decimal(18, 4)) as net_revenue
+        cast(coalesce(line_months.net_revenue, 0) as {{ money_type() }}) as net_revenue
     from customer_months
     left join line_months
         on

@@ -21,12 +21,6 @@ products as (
 
 ),
 
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 customer_orders as (
 
     select
@@ -36,11 +30,9 @@ customer_orders as (
         orders.payment_method,
         orders.product_net_amount
     from orders
-    cross join as_of_date
     where
         orders.invoice_type = 'order'
         and orders.customer_id is not null
-        and orders.invoice_date <= as_of_date.as_of_date
 
 ),
 
@@ -123,7 +115,7 @@ final as (
         preference_kind,
         preference_value,
         cast(order_count as integer) as order_count,
-        cast(net_revenue as decimal(18, 4)) as net_revenue,
+        cast(net_revenue as {{ money_type() }}) as net_revenue,
         cast(row_number() over (
             partition by customer_id, preference_kind
             order by order_count desc, net_revenue desc, preference_value asc

@@ -1,5 +1,5 @@
 {#- Lifetime totals of every known customer up to as_of_date: the one place customer-level
-    aggregates are computed, read by dim_customers, customer_rfm and the value tiers (so no mart
+    aggregates are computed, read by dim_customers, the RFM scoring and the value tiers (so no mart
     has to read another mart that reads it back). -#}
 with
 
@@ -21,20 +21,12 @@ preferences as (
 
 ),
 
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 customer_lines as (
 
     select sales_lines.*
     from sales_lines
-    cross join as_of_date
     where
         sales_lines.customer_id is not null
-        and sales_lines.invoice_date <= as_of_date.as_of_date
 
 ),
 
@@ -63,11 +55,9 @@ order_totals as (
         max(orders.invoice_date) as last_order_date,
         count(*) as order_count
     from orders
-    cross join as_of_date
     where
         orders.invoice_type = 'order'
         and orders.customer_id is not null
-        and orders.invoice_date <= as_of_date.as_of_date
     group by orders.customer_id
 
 ),
@@ -95,10 +85,10 @@ final as (
         cast(coalesce(order_totals.order_count, 0) as integer) as order_count,
         cast(line_totals.units_purchased as integer) as units_purchased,
         cast(line_totals.units_returned as integer) as units_returned,
-        cast(line_totals.gross_sales as decimal(18, 4)) as gross_sales,
-        cast(line_totals.discount_amount as decimal(18, 4)) as discount_amount,
-        cast(line_totals.returns_amount as decimal(18, 4)) as returns_amount,
-        cast(line_totals.net_revenue as decimal(18, 4)) as net_revenue,
+        cast(line_totals.gross_sales as {{ money_type() }}) as gross_sales,
+        cast(line_totals.discount_amount as {{ money_type() }}) as discount_amount,
+        cast(line_totals.returns_amount as {{ money_type() }}) as returns_amount,
+        cast(line_totals.net_revenue as {{ money_type() }}) as net_revenue,
         favourites.favourite_category,
         favourites.favourite_store_id,
         favourites.favourite_payment_method

@@ -49,7 +49,7 @@ final as (
         case when series_level = 'product' then 'units' else 'net_revenue' end as measure,
         first_sales_date,
         last_sales_date,
-        cast(history_net_revenue as decimal(18, 4)) as history_net_revenue,
+        cast(history_net_revenue as {{ money_type() }}) as history_net_revenue,
         cast(history_units as bigint) as history_units,
         is_physical_only,
         product_revenue_rank

@@ -76,7 +76,7 @@ final as (
         series_days.horizon_day,
         case
             when not series_days.is_forecast_date
-                then cast(coalesce(daily_sales.sales_value, 0) as decimal(18, 4))
+                then cast(coalesce(daily_sales.sales_value, 0) as {{ money_type() }})
         end as sales_value,
         case
             when not series_days.is_forecast_date then coalesce(daily_sales.product_line_count, 0)

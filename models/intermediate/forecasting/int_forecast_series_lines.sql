@@ -1,6 +1,7 @@
 {#- Every product line once per forecast level it counts in: the total, its store's region,
-    its store, its product's category and its product. Lines without a store or region
-    count under '(no store)' / '(no region)', so each level's members cover the total. -#}
+    its store, its product's category and its product. Lines without a store count under
+    store and region `unknown` (a store without a region is in region `unknown` in dim_stores),
+    so each level's members cover the total. -#}
 with
 
 sales_lines as (
@@ -29,9 +30,9 @@ product_lines as (
         sales_lines.invoice_date,
         sales_lines.quantity,
         sales_lines.net_amount,
-        coalesce(sales_lines.store_id, '(no store)') as store_id,
-        coalesce(stores.store_name, sales_lines.store_id, '(no store)') as store_name,
-        coalesce(stores.region, '(no region)') as region,
+        coalesce(sales_lines.store_id, {{ unknown_label() }}) as store_id,
+        coalesce(stores.store_name, sales_lines.store_id, {{ unknown_label() }}) as store_name,
+        coalesce(stores.region, {{ unknown_label() }}) as region,
         products.category,
         sales_lines.product_id,
         coalesce(products.product_name, sales_lines.product_id) as product_name,
@@ -44,70 +45,38 @@ product_lines as (
 
 ),
 
+levels as (
+
+    select level_values.series_level
+    from (values ('total'), ('region'), ('store'), ('category'), ('product')) as level_values (series_level)
+
+),
+
 final as (
 
     select
-        invoice_line_id,
-        'total' as series_level,
-        'all' as series_id,
-        'All sales' as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
+        product_lines.invoice_line_id,
+        levels.series_level,
+        case levels.series_level
+            when 'total' then 'all'
+            when 'region' then product_lines.region
+            when 'store' then product_lines.store_id
+            when 'category' then product_lines.category
+            else product_lines.product_id
+        end as series_id,
+        case levels.series_level
+            when 'total' then 'All sales'
+            when 'region' then product_lines.region
+            when 'store' then product_lines.store_name
+            when 'category' then product_lines.category
+            else product_lines.product_name
+        end as series_name,
+        product_lines.invoice_date,
+        product_lines.quantity,
+        product_lines.net_amount,
+        product_lines.is_physical_store
     from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'region' as series_level,
-        region as series_id,
-        region as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'store' as series_level,
-        store_id as series_id,
-        store_name as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'category' as series_level,
-        category as series_id,
-        category as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
-
-    union all
-
-    select
-        invoice_line_id,
-        'product' as series_level,
-        product_id as series_id,
-        product_name as series_name,
-        invoice_date,
-        quantity,
-        net_amount,
-        is_physical_store
-    from product_lines
+    cross join levels
 
 )
 

@@ -21,8 +21,7 @@ category_days as (
         sum(gross_sales_amount) as gross_sales,
         sum(sale_discount_amount) as discounts,
         sum(sale_net_amount) as net_sales,
-        {#- cost is known for the day only when every sale line has one -#}
-        case when count(cost_amount) = count(*) then sum(cost_amount) end as cost_amount
+        {{ sum_if_all_known('cost_amount') }} as cost_amount
     from sales_lines
     group by category, invoice_date
 
@@ -44,13 +43,13 @@ final as (
         category,
         invoice_date,
         cast(units_sold as bigint) as units_sold,
-        cast(gross_sales as decimal(18, 4)) as gross_sales,
-        cast(discounts as decimal(18, 4)) as discounts,
-        cast(net_sales as decimal(18, 4)) as net_sales,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
+        cast(gross_sales as {{ money_type() }}) as gross_sales,
+        cast(discounts as {{ money_type() }}) as discounts,
+        cast(net_sales as {{ money_type() }}) as net_sales,
+        cast(cost_amount as {{ money_type() }}) as cost_amount,
         discount_depth,
         case
-            when discounts is null then 'unknown'
+            when discounts is null then {{ unknown_label() }}
             when discounts <= 0 then 'none'
             when discount_percent < 10 then '0-10%'
             when discount_percent < 20 then '10-20%'

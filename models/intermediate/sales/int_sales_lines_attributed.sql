@@ -24,9 +24,10 @@ stores as (
 
 ),
 
-customers as (
+first_orders as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('fct_orders') }}
+    where is_first_order
 
 ),
 
@@ -55,8 +56,8 @@ attributed as (
         sales_lines.discount_amount,
         sales_lines.net_amount,
         sales_lines.cost_amount,
-        customers.first_order_date,
-        cast({{ dbt.date_trunc('month', 'customers.first_order_date') }} as date) as first_order_month,
+        first_orders.invoice_date as first_order_date,
+        cast({{ dbt.date_trunc('month', 'first_orders.invoice_date') }} as date) as first_order_month,
         {{ dbt.datediff('sales_lines.invoice_date', 'as_of_date.as_of_date', 'day') }}
             as days_before_as_of
     from sales_lines
@@ -64,8 +65,8 @@ attributed as (
         on sales_lines.product_id = products.product_id
     left join stores
         on sales_lines.store_id = stores.store_id
-    left join customers
-        on sales_lines.customer_id = customers.customer_id
+    left join first_orders
+        on sales_lines.customer_id = first_orders.customer_id
     cross join as_of_date
 
 ),

@@ -150,8 +150,7 @@ measures as (
         sum(sale_discount_amount) as discounts,
         sum(returns_amount) as returns_amount,
         sum(net_amount) as net_revenue,
-        {#- cost is known for a period only when every product line in it has one -#}
-        case when count(cost_amount) = count(*) then sum(cost_amount) end as cost_amount,
+        {{ sum_if_all_known('cost_amount') }} as cost_amount,
         sum(units_sold) as units_sold,
         sum(units_returned) as units_returned,
         count(distinct order_invoice_id) as orders,
@@ -206,12 +205,12 @@ derived as (
         is_complete_period,
         grouping_level,
         member_id,
-        cast(gross_sales as decimal(18, 4)) as gross_sales,
-        cast(discounts as decimal(18, 4)) as discounts,
-        cast(returns_amount as decimal(18, 4)) as returns_amount,
-        cast(net_revenue as decimal(18, 4)) as net_revenue,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
-        cast(net_revenue - cost_amount as decimal(18, 4)) as margin_amount,
+        cast(gross_sales as {{ money_type() }}) as gross_sales,
+        cast(discounts as {{ money_type() }}) as discounts,
+        cast(returns_amount as {{ money_type() }}) as returns_amount,
+        cast(net_revenue as {{ money_type() }}) as net_revenue,
+        cast(cost_amount as {{ money_type() }}) as cost_amount,
+        cast(net_revenue - cost_amount as {{ money_type() }}) as margin_amount,
         {{ ratio('net_revenue - cost_amount', 'net_revenue') }} as margin_rate,
         cast(orders as bigint) as orders,
         cast(units_sold as bigint) as units_sold,
@@ -219,7 +218,7 @@ derived as (
         cast(active_customers as bigint) as active_customers,
         cast(new_customers as bigint) as new_customers,
         cast(active_customers - new_customers as bigint) as returning_customers,
-        cast({{ ratio('gross_sales - coalesce(discounts, 0)', 'orders') }} as decimal(18, 4))
+        cast({{ ratio('gross_sales - coalesce(discounts, 0)', 'orders') }} as {{ money_type() }})
             as average_order_value,
         {{ ratio('units_sold', 'orders') }} as units_per_order
     from filled

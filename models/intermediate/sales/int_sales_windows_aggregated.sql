@@ -30,15 +30,13 @@ levels as (
 
 leveled_lines as (
 
-    {#- Each line once per grouping level; a store without a region counts in region `unknown`. -#}
+    {#- Each line once per grouping level; a store without a region is in region `unknown`
+        (dim_stores), a line without a store in no region. -#}
     select
         levels.grouping_level,
         case levels.grouping_level
             when 'store' then sales_lines.store_id
-            when 'region'
-                then case
-                    when sales_lines.store_id is not null then coalesce(sales_lines.region, 'unknown')
-                end
+            when 'region' then sales_lines.region
             when 'category' then sales_lines.category
             else sales_lines.product_id
         end as member_id,
@@ -66,13 +64,7 @@ measures as (
         sum(
             case when is_in_current_window and customer_id is not null then net_amount else 0 end
         ) as customer_net_revenue,
-        {#- cost is known only when every product line in the window has one -#}
-        case
-            when
-                count(case when is_in_current_window then 1 end)
-                = count(case when is_in_current_window then cost_amount end)
-                then sum(case when is_in_current_window then cost_amount else 0 end)
-        end as cost_amount,
+        {{ sum_if_all_known('cost_amount', 'is_in_current_window') }} as cost_amount,
         sum(case when is_in_current_window then units_sold else 0 end) as units_sold,
         sum(case when is_in_current_window then units_returned else 0 end) as units_returned,
         count(distinct case when is_in_current_window then order_invoice_id end) as orders,
@@ -156,13 +148,13 @@ final as (
         ranked.last_sale_date,
         cast(ranked.store_count as bigint) as store_count,
         cast(ranked.current_window_line_count as bigint) as current_window_line_count,
-        cast(ranked.gross_sales as decimal(18, 4)) as gross_sales,
-        cast(case when ranked.discount_line_count > 0 then ranked.discounts end as decimal(18, 4))
+        cast(ranked.gross_sales as {{ money_type() }}) as gross_sales,
+        cast(case when ranked.discount_line_count > 0 then ranked.discounts end as {{ money_type() }})
             as discounts,
-        cast(ranked.returns_amount as decimal(18, 4)) as returns_amount,
-        cast(ranked.net_revenue as decimal(18, 4)) as net_revenue,
-        cast(ranked.cost_amount as decimal(18, 4)) as cost_amount,
-        cast(ranked.net_revenue - ranked.cost_amount as decimal(18, 4)) as margin_amount,
+        cast(ranked.returns_amount as {{ money_type() }}) as returns_amount,
+        cast(ranked.net_revenue as {{ money_type() }}) as net_revenue,
+        cast(ranked.cost_amount as {{ money_type() }}) as cost_amount,
+        cast(ranked.net_revenue - ranked.cost_amount as {{ money_type() }}) as margin_amount,
         {{ ratio('ranked.net_revenue - ranked.cost_amount', 'ranked.net_revenue') }} as margin_rate,
         cast(ranked.units_sold as bigint) as units_sold,
         cast(ranked.units_returned as bigint) as units_returned,
@@ -171,9 +163,9 @@ final as (
         cast(ranked.active_customers as bigint) as active_customers,
         cast(ranked.active_days as bigint) as active_days,
         {{ ratio('ranked.units_sold', 'ranked.active_days') }} as units_per_active_day,
-        cast({{ ratio('ranked.customer_net_revenue', 'ranked.active_customers') }} as decimal(18, 4))
+        cast({{ ratio('ranked.customer_net_revenue', 'ranked.active_customers') }} as {{ money_type() }})
             as revenue_per_customer,
-        cast({{ ratio('ranked.sales_after_discount', 'ranked.orders') }} as decimal(18, 4))
+        cast({{ ratio('ranked.sales_after_discount', 'ranked.orders') }} as {{ money_type() }})
             as average_order_value,
         {{ ratio('ranked.net_revenue', 'company.net_revenue') }} as share_of_net_revenue,
         cast(ranked.net_revenue_rank as bigint) as net_revenue_rank,
@@ -183,7 +175,7 @@ final as (
             when ranked.net_revenue_ranked_above < 0.95 * ranked.level_positive_net_revenue then 'B'
             else 'C'
         end as abc_class,
-        cast(ranked.previous_net_revenue as decimal(18, 4)) as previous_net_revenue,
+        cast(ranked.previous_net_revenue as {{ money_type() }}) as previous_net_revenue,
         {#- growth only when the member sold before the previous window began (else a partial
             previous window would inflate it) -#}
         case
@@ -193,8 +185,8 @@ final as (
                     'abs(ranked.previous_net_revenue)'
                 ) }}
         end as net_revenue_growth,
-        cast(ranked.recent_net_revenue as decimal(18, 4)) as recent_net_revenue,
-        cast(ranked.previous_recent_net_revenue as decimal(18, 4)) as previous_recent_net_revenue,
+        cast(ranked.recent_net_revenue as {{ money_type() }}) as recent_net_revenue,
+        cast(ranked.previous_recent_net_revenue as {{ money_type() }}) as previous_recent_net_revenue,
         case
             when ranked.first_sale_date <= windows.previous_recent_window_start_date
                 then {{ ratio(

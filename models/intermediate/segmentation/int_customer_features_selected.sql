@@ -1,12 +1,12 @@
 {#- The segmentation's input: one row per customer with at least one order and one column per
     feature, in scoring order. The Python models use every column but customer_id as a feature, and
     the SQL scorer marts.customer_segment_for takes them as arguments in this order. Definitions are
-    reused from customer_rfm and dim_customers, not derived again. -#}
+    reused from int_customers_rfm_scored and dim_customers, not derived again. -#}
 with
 
 customer_rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 

@@ -11,19 +11,13 @@ customer_segments as (
 
 customer_rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 
 sales_lines as (
 
     select * from {{ ref('fct_sales_lines') }}
-
-),
-
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
 
 ),
 
@@ -50,11 +44,9 @@ known_cost_lines as (
     from sales_lines
     inner join customer_segments
         on sales_lines.customer_id = customer_segments.customer_id
-    cross join as_of_date
     where
         sales_lines.is_product_line
         and sales_lines.cost_amount is not null
-        and sales_lines.invoice_date <= as_of_date.as_of_date
     group by customer_segments.cluster_id
 
 ),
@@ -65,10 +57,10 @@ final as (
         customer_totals.cluster_id,
         cast(customer_totals.customer_count as integer) as customer_count,
         cast(customer_totals.order_count as integer) as order_count,
-        cast(customer_totals.net_revenue as decimal(18, 4)) as net_revenue,
-        cast(known_cost_lines.net_revenue_with_known_cost as decimal(18, 4))
+        cast(customer_totals.net_revenue as {{ money_type() }}) as net_revenue,
+        cast(known_cost_lines.net_revenue_with_known_cost as {{ money_type() }})
             as net_revenue_with_known_cost,
-        cast(known_cost_lines.margin_amount as decimal(18, 4)) as margin_amount
+        cast(known_cost_lines.margin_amount as {{ money_type() }}) as margin_amount
     from customer_totals
     left join known_cost_lines
         on customer_totals.cluster_id = known_cost_lines.cluster_id

@@ -58,10 +58,10 @@ final as (
         outcomes.raw_table,
         outcomes.outcome,
         cast(outcomes.line_count as bigint) as line_count,
-        cast(coalesce(outcomes.gross_amount, 0) as decimal(18, 4)) as gross_amount,
+        cast(coalesce(outcomes.gross_amount, 0) as {{ money_type() }}) as gross_amount,
         cast(raw_totals.raw_line_count as bigint) as raw_line_count,
-        cast(raw_totals.raw_gross_amount as decimal(18, 4)) as raw_gross_amount,
-        cast(outcomes.line_count as double) / nullif(raw_totals.raw_line_count, 0) as share_of_raw_lines
+        cast(raw_totals.raw_gross_amount as {{ money_type() }}) as raw_gross_amount,
+        {{ ratio('cast(outcomes.line_count as double)', 'raw_totals.raw_line_count') }} as share_of_raw_lines
     from outcomes
     inner join raw_totals
         on outcomes.raw_table = raw_totals.raw_table

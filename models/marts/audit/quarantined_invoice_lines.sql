@@ -30,7 +30,7 @@ final as (
         validated_lines.unit_cost_text,
         validated_lines.store_id,
         validated_lines.line_type,
-        cast(coalesce(validated_lines.gross_amount, 0) as decimal(18, 4)) as gross_amount
+        cast(coalesce(validated_lines.gross_amount, 0) as {{ money_type() }}) as gross_amount
     from validated_lines
     left join rejection_reasons
         on validated_lines.rejection_reason = rejection_reasons.rejection_reason

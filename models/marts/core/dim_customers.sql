@@ -1,12 +1,12 @@
 {#- The customer 360: attributes as exported, plus the lifetime aggregates, RFM segment and value
-    tier as of as_of_date. Aggregates come from int_customers_aggregated, which customer_rfm also
-    reads, so dim_customers -> customer_rfm is the only edge between the two marts. -#}
+    tier as of as_of_date. Aggregates come from int_customers_aggregated, the RFM segment from
+    int_customers_rfm_scored (which customer_rfm publishes). -#}
 with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null and customer_id is not null
+    select * from {{ ref('int_invoice_lines_accepted') }}
+    where customer_id is not null
 
 ),
 
@@ -24,7 +24,7 @@ tiered_customers as (
 
 customer_rfm as (
 
-    select * from {{ ref('customer_rfm') }}
+    select * from {{ ref('int_customers_rfm_scored') }}
 
 ),
 
@@ -76,7 +76,7 @@ final as (
         customer_totals.net_revenue,
         {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returns_rate,
         cast(
-            customer_totals.net_revenue / nullif(customer_totals.order_count, 0) as decimal(18, 4)
+            {{ ratio('customer_totals.net_revenue', 'customer_totals.order_count') }} as {{ money_type() }}
         ) as average_order_value,
         {{ ratio(
             dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),

@@ -2,8 +2,7 @@ with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null
+    select * from {{ ref('int_invoice_lines_accepted') }}
 
 ),
 

@@ -2,8 +2,7 @@ with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null
+    select * from {{ ref('int_invoice_lines_accepted') }}
 
 ),
 
@@ -44,8 +43,8 @@ final as (
         coalesce(ranked.category, case when ranked.is_charge then 'Charges' else 'Uncategorised' end)
             as category,
         ranked.is_charge,
-        cast(ranked.unit_price as decimal(18, 4)) as latest_unit_price,
-        cast(ranked.unit_cost as decimal(18, 4)) as latest_unit_cost,
+        cast(ranked.unit_price as {{ money_type() }}) as latest_unit_price,
+        cast(ranked.unit_cost as {{ money_type() }}) as latest_unit_cost,
         sold.first_sold_date,
         sold.last_sold_date
     from ranked

@@ -2,8 +2,8 @@ with
 
 sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null and store_id is not null
+    select * from {{ ref('int_invoice_lines_accepted') }}
+    where store_id is not null
 
 ),
 
@@ -32,7 +32,7 @@ final as (
     select
         stores.store_id,
         stores.store_name,
-        coalesce(stores.region, store_regions.region) as region,
+        coalesce(stores.region, store_regions.region, {{ unknown_label() }}) as region,
         coalesce(stores.channel, 'store') as channel,
         stores.first_sale_date,
         stores.last_sale_date

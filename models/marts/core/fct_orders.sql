@@ -25,13 +25,7 @@ invoices as (
         sum(net_amount) as net_amount,
         sum(case when is_product_line then net_amount else 0 end) as product_net_amount,
         sum(case when line_type = 'charge' then net_amount else 0 end) as charge_amount,
-        {#- cost is known for the invoice only when every product line has one -#}
-        case
-            when
-                count(case when is_product_line then 1 end)
-                = count(case when is_product_line then cost_amount end)
-                then sum(cost_amount)
-        end as cost_amount
+        {{ sum_if_all_known('cost_amount', 'is_product_line') }} as cost_amount
     from sales_lines
     group by invoice_id
 
@@ -79,13 +73,13 @@ final as (
         invoice_type,
         cast(line_count as integer) as line_count,
         cast(product_units as integer) as product_units,
-        cast(gross_amount as decimal(18, 4)) as gross_amount,
-        cast(discount_amount as decimal(18, 4)) as discount_amount,
-        cast(net_amount as decimal(18, 4)) as net_amount,
-        cast(product_net_amount as decimal(18, 4)) as product_net_amount,
-        cast(charge_amount as decimal(18, 4)) as charge_amount,
-        cast(cost_amount as decimal(18, 4)) as cost_amount,
-        cast(product_net_amount - cost_amount as decimal(18, 4)) as margin_amount,
+        cast(gross_amount as {{ money_type() }}) as gross_amount,
+        cast(discount_amount as {{ money_type() }}) as discount_amount,
+        cast(net_amount as {{ money_type() }}) as net_amount,
+        cast(product_net_amount as {{ money_type() }}) as product_net_amount,
+        cast(charge_amount as {{ money_type() }}) as charge_amount,
+        cast(cost_amount as {{ money_type() }}) as cost_amount,
+        cast(product_net_amount - cost_amount as {{ money_type() }}) as margin_amount,
         cast(customer_order_number as integer) as customer_order_number,
         coalesce(customer_order_number = 1, false) as is_first_order
     from numbered

@@ -24,10 +24,9 @@ as_of_date as (
 
 months as (
 
-    select distinct dates.month_start_date
+    select distinct month_start_date
     from dates
-    cross join as_of_date
-    where dates.date_day <= as_of_date.as_of_date
+    where not is_after_as_of_date
 
 ),
 
@@ -110,10 +109,11 @@ final as (
         cast(cumulated.cohort_customers as integer) as cohort_customers,
         cast(cumulated.active_customers as integer) as active_customers,
         {{ ratio('cumulated.active_customers', 'cumulated.cohort_customers') }} as retention_rate,
-        cast(cumulated.net_revenue as decimal(18, 4)) as net_revenue,
-        cast(cumulated.cumulative_net_revenue as decimal(18, 4)) as cumulative_net_revenue,
+        cast(cumulated.net_revenue as {{ money_type() }}) as net_revenue,
+        cast(cumulated.cumulative_net_revenue as {{ money_type() }}) as cumulative_net_revenue,
         cast(
-            cumulated.cumulative_net_revenue / nullif(cumulated.cohort_customers, 0) as decimal(18, 4)
+            {{ ratio('cumulated.cumulative_net_revenue', 'cumulated.cohort_customers') }}
+            as {{ money_type() }}
         ) as cumulative_net_revenue_per_customer
     from cumulated
     cross join as_of_date

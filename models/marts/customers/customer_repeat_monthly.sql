@@ -29,10 +29,9 @@ as_of_date as (
 
 months as (
 
-    select distinct dates.month_start_date
+    select distinct month_start_date
     from dates
-    cross join as_of_date
-    where dates.date_day <= as_of_date.as_of_date
+    where not is_after_as_of_date
 
 ),
 
@@ -98,7 +97,7 @@ final as (
         <= as_of_date.as_of_date as is_complete_month,
         cast(filled.active_customers as integer) as active_customers,
         cast(filled.order_count as integer) as order_count,
-        cast(filled.net_revenue as decimal(18, 4)) as net_revenue,
+        cast(filled.net_revenue as {{ money_type() }}) as net_revenue,
         {{ ratio(
             'filled.active_customers',
             'sum(filled.active_customers) over (partition by filled.month_start_date)'

@@ -24,10 +24,9 @@ as_of_date as (
 
 months as (
 
-    select distinct dates.month_start_date
+    select distinct month_start_date
     from dates
-    cross join as_of_date
-    where dates.date_day <= as_of_date.as_of_date
+    where not is_after_as_of_date
 
 ),
 
@@ -44,7 +43,6 @@ customer_orders as (
     where
         orders.invoice_type = 'order'
         and orders.customer_id is not null
-        and orders.invoice_date <= as_of_date.as_of_date
 
 ),
 

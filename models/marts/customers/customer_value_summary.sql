@@ -87,18 +87,18 @@ final as (
         as_of_date.as_of_date,
         cast(running.customer_count as integer) as customer_count,
         {{ ratio('running.customer_count', 'running.total_customer_count') }} as share_of_customers,
-        cast(running.net_revenue as decimal(18, 4)) as net_revenue,
+        cast(running.net_revenue as {{ money_type() }}) as net_revenue,
         {{ ratio('running.net_revenue', 'running.total_net_revenue') }} as share_of_net_revenue,
         {{ ratio('running.cumulative_customer_count', 'running.total_customer_count') }}
             as cumulative_share_of_customers,
         {{ ratio('running.cumulative_net_revenue', 'running.total_net_revenue') }}
             as cumulative_share_of_net_revenue,
-        cast(running.net_revenue / nullif(running.customer_count, 0) as decimal(18, 4))
+        cast({{ ratio('running.net_revenue', 'running.customer_count') }} as {{ money_type() }})
             as average_net_revenue,
-        cast(running.min_net_revenue as decimal(18, 4)) as min_net_revenue,
-        cast(running.max_net_revenue as decimal(18, 4)) as max_net_revenue,
+        cast(running.min_net_revenue as {{ money_type() }}) as min_net_revenue,
+        cast(running.max_net_revenue as {{ money_type() }}) as max_net_revenue,
         cast(running.top_10_percent_customer_count as integer) as top_10_percent_customer_count,
-        cast(running.top_10_percent_net_revenue as decimal(18, 4)) as top_10_percent_net_revenue
+        cast(running.top_10_percent_net_revenue as {{ money_type() }}) as top_10_percent_net_revenue
     from running
     cross join as_of_date
 

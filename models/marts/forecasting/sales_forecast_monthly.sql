@@ -57,7 +57,7 @@ final as (
         series_name,
         measure,
         month_start_date,
-        cast(forecast as decimal(18, 4)) as forecast,
+        cast(forecast as {{ money_type() }}) as forecast,
         cast(forecast_day_count as integer) as forecast_day_count,
         cast(open_day_count as integer) as open_day_count,
         forecast_day_count = days_in_month as is_complete_month,

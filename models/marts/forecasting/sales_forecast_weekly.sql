@@ -22,7 +22,7 @@ final as (
         daily.series_name,
         daily.measure,
         dates.week_start_date,
-        cast(sum(daily.forecast) as decimal(18, 4)) as forecast,
+        cast(sum(daily.forecast) as {{ money_type() }}) as forecast,
         cast(count(*) as integer) as forecast_day_count,
         cast(sum(case when daily.is_closed then 0 else 1 end) as integer) as open_day_count,
         count(*) = 7 as is_complete_week,

@@ -10,10 +10,9 @@ orders as (
 
 ),
 
-invoice_lines as (
+sales_lines as (
 
-    select * from {{ ref('int_invoice_lines_validated') }}
-    where rejection_reason is null
+    select * from {{ ref('fct_sales_lines') }}
 
 ),
 
@@ -34,7 +33,7 @@ order_ages as (
     select
         invoice_id,
         max(customer_age) as customer_age
-    from invoice_lines
+    from sales_lines
     group by invoice_id
 
 ),
@@ -43,10 +42,10 @@ segmented as (
 
     select
         orders.invoice_id,
-        coalesce(orders.payment_method, 'unknown') as payment_method,
+        coalesce(orders.payment_method, {{ unknown_label() }}) as payment_method,
         orders.product_net_amount,
         case
-            when order_ages.customer_age is null then 'unknown'
+            when order_ages.customer_age is null then {{ unknown_label() }}
             when order_ages.customer_age < 25 then 'under 25'
             when order_ages.customer_age < 35 then '25-34'
             when order_ages.customer_age < 45 then '35-44'
@@ -54,8 +53,8 @@ segmented as (
             when order_ages.customer_age < 65 then '55-64'
             else '65 and over'
         end as age_band,
-        coalesce(customers.gender, 'unknown') as gender,
-        coalesce(stores.region, 'unknown') as region
+        coalesce(customers.gender, {{ unknown_label() }}) as gender,
+        coalesce(stores.region, {{ unknown_label() }}) as region
     from orders
     left join order_ages
         on orders.invoice_id = order_ages.invoice_id
@@ -110,7 +109,7 @@ final as (
         segment,
         payment_method,
         cast(orders as bigint) as orders,
-        cast(net_revenue as decimal(18, 4)) as net_revenue,
+        cast(net_revenue as {{ money_type() }}) as net_revenue,
         {{ ratio('orders', 'sum(orders) over (partition by breakdown, segment)') }} as share_of_orders,
         {{ ratio('net_revenue', 'sum(net_revenue) over (partition by breakdown, segment)') }}
             as share_of_net_revenue

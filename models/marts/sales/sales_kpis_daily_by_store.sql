@@ -22,7 +22,7 @@ final as (
         kpis.period_start_date as date_day,
         kpis.member_id as store_id,
         stores.store_name,
-        coalesce(stores.region, 'unknown') as region,
+        stores.region,
         stores.channel,
         {{ sales_kpi_columns('kpis') }}
         kpis.net_revenue_yoy_growth,

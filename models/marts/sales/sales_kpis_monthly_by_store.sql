@@ -24,7 +24,7 @@ final as (
         kpis.is_complete_period as is_complete_month,
         kpis.member_id as store_id,
         stores.store_name,
-        coalesce(stores.region, 'unknown') as region,
+        stores.region,
         stores.channel,
         {{ sales_kpi_columns('kpis') }}
         kpis.net_revenue_mom_growth,

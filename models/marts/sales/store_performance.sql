@@ -21,7 +21,7 @@ final as (
     select
         performance.member_id as store_id,
         stores.store_name,
-        coalesce(stores.region, 'unknown') as region,
+        stores.region,
         stores.channel,
         performance.window_start_date,
         performance.window_end_date,

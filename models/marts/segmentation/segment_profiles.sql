@@ -24,10 +24,12 @@ shares as (
 
     select
         segments.*,
-        cast(segments.customer_count as double precision)
-        / nullif(sum(segments.customer_count) over (), 0) as share_of_customers,
-        cast(segments.net_revenue as double precision)
-        / nullif(sum(segments.net_revenue) over (), 0) as share_of_net_revenue
+        {{ ratio(
+            'cast(segments.customer_count as double precision)', 'sum(segments.customer_count) over ()'
+        ) }} as share_of_customers,
+        {{ ratio(
+            'cast(segments.net_revenue as double precision)', 'sum(segments.net_revenue) over ()'
+        ) }} as share_of_net_revenue
     from segments
 
 ),
@@ -43,11 +45,13 @@ final as (
         shares.order_count,
         shares.net_revenue,
         shares.share_of_net_revenue,
-        cast(shares.net_revenue / nullif(shares.order_count, 0) as decimal(18, 4)) as average_order_value,
+        cast({{ ratio('shares.net_revenue', 'shares.order_count') }} as {{ money_type() }})
+            as average_order_value,
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
-        cast(shares.margin_amount as double precision)
-        / nullif(shares.net_revenue_with_known_cost, 0) as margin_rate,
+        {{ ratio(
+            'cast(shares.margin_amount as double precision)', 'shares.net_revenue_with_known_cost'
+        ) }} as margin_rate,
         cast(segment_profile_results.mean_recency_days as double precision) as mean_recency_days,
         cast(segment_profile_results.mean_frequency as double precision) as mean_frequency,
         cast(segment_profile_results.mean_monetary as double precision) as mean_monetary,

@@ -34,11 +34,11 @@ parsed as (
         product_id,
         product_name,
         category,
-        {{ dbt.safe_cast('quantity', 'decimal(18, 4)') }} as quantity_number,
-        {{ dbt.safe_cast('unit_price', 'decimal(18, 4)') }} as unit_price_number,
-        {{ dbt.safe_cast('line_amount', 'decimal(18, 4)') }} as line_amount_number,
-        {{ dbt.safe_cast('discount_amount', 'decimal(18, 4)') }} as discount_amount,
-        {{ dbt.safe_cast('unit_cost', 'decimal(18, 4)') }} as unit_cost,
+        {{ dbt.safe_cast('quantity', money_type()) }} as quantity_number,
+        {{ dbt.safe_cast('unit_price', money_type()) }} as unit_price_number,
+        {{ dbt.safe_cast('line_amount', money_type()) }} as line_amount_number,
+        {{ dbt.safe_cast('discount_amount', money_type()) }} as discount_amount,
+        {{ dbt.safe_cast('unit_cost', money_type()) }} as unit_cost,
         store_id,
         store_name,
         region,
@@ -85,7 +85,7 @@ final as (
         end as quantity,
         coalesce(
             unit_price_number,
-            line_amount_number / nullif(quantity_number, 0)
+            {{ ratio('line_amount_number', 'quantity_number') }}
         ) as unit_price,
         coalesce(line_amount_number, quantity_number * unit_price_number) as gross_amount,
         discount_amount,
