@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -413,3 +414,32 @@ def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: 
     line = _one_line_refusal(run_build("--raw", raw, "--warehouse", warehouse), "are rejected, more than the 5% limit")
     assert "top reasons: wrong_column_count" in line
     assert _digest(warehouse) == before
+
+
+# --- Plain dbt ---------------------------------------------------------------------------------
+
+
+def _plain_dbt(cwd: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``dbt run`` as a user types it (the profile's own path unless ``env`` sets one)."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "run", "--select", "int_as_of_date",
+         "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
+         "--target-path", str(tmp_path / "target")],
+        cwd=cwd, capture_output=True, text=True, env=env,
+    )
+
+
+def test_plain_dbt_without_a_loaded_build_file_stops_in_one_line(tmp_path: Path):
+    # A fresh clone: the build file holds no export yet.
+    env = {key: value for key, value in os.environ.items() if key != "SMARTCART_DB_PATH"}
+    result = _plain_dbt(REPO_ROOT, tmp_path, {**env, "SMARTCART_DB_PATH": str(tmp_path / "empty.duckdb")})
+    assert result.returncode != 0
+    said = [line for line in result.stdout.splitlines() if "smartcart:" in line]
+    assert len(said) == 1 and "holds no loaded export: run `make build` first" in said[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    # From another folder that has a warehouse/ folder of its own, the profile's relative path
+    # would create a database there: refused.
+    (tmp_path / "warehouse").mkdir()
+    result = _plain_dbt(tmp_path, tmp_path, env)
+    assert result.returncode != 0
+    assert "smartcart: run dbt from the project folder" in result.stdout

@@ -1,6 +1,6 @@
 {#- File records = accepted lines + rejected lines, in count, per raw table; raw amount =
     accepted + rejected amount. The record count is the loader's strict count of the file
-    itself (raw.load_manifest), the amount is summed from staging, the outcomes from the
+    itself (stg_smartcart__load_manifests), the amount is summed from staging, the outcomes from the
     published tables: a record lost by a reader or between the layers shows up as an imbalance
     (and fails the test on this model). -#}
 with
@@ -11,9 +11,9 @@ raw_lines as (
 
 ),
 
-load_manifest as (
+load_manifests as (
 
-    select * from {{ source('smartcart', 'load_manifest') }}
+    select * from {{ ref('stg_smartcart__load_manifests') }}
 
 ),
 
@@ -41,12 +41,12 @@ raw_amounts as (
 raw_totals as (
 
     select
-        load_manifest.raw_table,
-        load_manifest.file_record_count as raw_line_count,
+        load_manifests.raw_table,
+        load_manifests.file_record_count as raw_line_count,
         raw_amounts.raw_gross_amount
-    from load_manifest
+    from load_manifests
     inner join raw_amounts
-        on load_manifest.raw_table = raw_amounts.raw_table
+        on load_manifests.raw_table = raw_amounts.raw_table
 
 ),
 
