@@ -132,8 +132,14 @@ def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
 # --- dbt in its own process group -----------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """In the dbt child: be killed when the build process dies, even by SIGKILL (Linux)."""
+# Held back while dbt's process starts, so an interrupt never lands inside fork().
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _in_dbt_child() -> None:
+    """In the dbt child before exec: take signals again, and be killed when the build process
+    dies, even by SIGKILL (Linux)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -141,7 +147,16 @@ def _die_with_parent() -> None:
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    """Stop dbt and every worker it started (its process group): SIGTERM, then SIGKILL."""
+    """Stop dbt and every worker it started (its process group): SIGTERM, then SIGKILL. A
+    second Ctrl-C waits until this is done."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        _stop_group_now(process)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _stop_group_now(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -199,18 +214,24 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         args += ["--vars", json.dumps({"as_of_date": as_of})]
     started = time.time()
     output: deque[str] = deque(maxlen=50)
-    process = subprocess.Popen(
-        args, env=env, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True, preexec_fn=_die_with_parent,
-    )
+    process = None
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process = subprocess.Popen(
+                args, env=env, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, start_new_session=True, preexec_fn=_in_dbt_child,
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         for line in process.stdout:
             output.append(line)
             sys.stdout.write(line)
             sys.stdout.flush()
         process.wait()
     finally:
-        _stop_group(process)
+        if process is not None:
+            _stop_group(process)
     if INTERRUPTED.is_set():
         raise KeyboardInterrupt
     if process.returncode == 0:
