@@ -156,6 +156,24 @@ def _stop_group(process: subprocess.Popen) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
+def _wait_until_gone(alive, seconds: float) -> bool:
+    """Poll ``alive()`` until it is false or ``seconds`` have passed; return whether gone."""
+    deadline = time.monotonic() + seconds
+    while alive():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _stop_group_now(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
@@ -163,25 +181,38 @@ def _stop_group_now(process: subprocess.Popen) -> None:
             process.wait(STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # workers that outlived their parent
-    except ProcessLookupError:
-        pass
+    # Workers and multiprocessing's resource tracker exit on their own once dbt is gone (the
+    # tracker then frees their semaphores); whatever is still there after the grace is killed.
+    if not _wait_until_gone(lambda: _group_alive(process.pid), STOP_GRACE_SECONDS):
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 
-def _stop_leftover_processes(database: Path) -> None:
-    """Kill processes a killed earlier build left running on ``database`` (dbt's forecasting
-    workers): they carry its path in their environment."""
+def leftover_processes(database: Path) -> list[int]:
+    """Processes still working on ``database``: dbt and its workers carry its path in their
+    environment (SMARTCART_DB_PATH)."""
     marker = f"SMARTCART_DB_PATH={database}\0".encode()
+    pids = []
     for proc in Path("/proc").glob("[0-9]*"):
-        if int(proc.name) == os.getpid():
-            continue
         try:
-            if marker in (proc / "environ").read_bytes():
-                os.kill(int(proc.name), signal.SIGKILL)
-        except (OSError, ValueError):
+            if int(proc.name) != os.getpid() and marker in (proc / "environ").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
             continue
+    return pids
+
+
+def _stop_leftover_processes(database: Path) -> None:
+    """Stop what a killed earlier build left running on ``database`` (dbt's forecasting
+    workers): SIGTERM, and SIGKILL for those still there after the grace."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in leftover_processes(database):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+        if _wait_until_gone(lambda: leftover_processes(database), STOP_GRACE_SECONDS):
+            return
 
 
 def _dbt_failure(started: float, output: deque[str], returncode: int) -> str:

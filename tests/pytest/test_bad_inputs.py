@@ -24,7 +24,7 @@ import pytest
 from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from build_warehouse import build_path_for  # noqa: E402
+from build_warehouse import build_path_for, leftover_processes  # noqa: E402
 from load_raw import LoadError, load  # noqa: E402
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
@@ -276,19 +276,6 @@ def _tiny_export(path: Path, junk_share: float) -> tuple[Path, str]:
     return path, as_of
 
 
-def _leftover_processes(building: Path) -> list[int]:
-    """Processes still working on ``building`` (dbt and its workers carry it in their environment)."""
-    marker = f"SMARTCART_DB_PATH={building}\0".encode()
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if marker in (proc / "environ").read_bytes():
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
-
-
 def _killed_build(warehouse: Path, raw: Path, signum: int, when: str) -> subprocess.Popen:
     """Start a build and send ``signum`` once its output shows ``when``; return it finished."""
     process = subprocess.Popen(
@@ -341,13 +328,13 @@ def faults(tmp_path_factory) -> dict:
             "returncode": process.returncode,
             "stderr": process.stderr.read().strip().splitlines(),
             "unchanged": _digest(warehouse) == before,
-            "leftovers": _leftover_processes(building),
+            "leftovers": leftover_processes(building),
             "side_files": sorted(p.name for p in directory.glob(f"{building.name}*")),
         }
     recovery = run_build("--raw", raw, "--warehouse", warehouse, "--as-of", as_of)
     return {
         "steps": steps, "recovery": recovery, "warehouse": warehouse, "raw": raw, "as_of": as_of,
-        "leftovers": _leftover_processes(building),
+        "leftovers": leftover_processes(building),
         "side_files": sorted(p.name for p in directory.glob(f".{warehouse.name}*")),
     }
 
