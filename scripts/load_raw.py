@@ -285,7 +285,7 @@ def _records(path: Path, encoding: str, count: FileCount) -> Iterator[list[str]]
                 reason = WRONG_COLUMN_COUNT
                 detail = f"{len(fields)} fields where the header has {width}: {text_of_line}"
                 fields = empty
-            elif reason is None and any("\ufffd" in value for value in fields):
+            elif reason is None and "\ufffd" in "".join(fields):
                 reason = UNDECODABLE_TEXT
                 detail = (
                     f"bytes that are not {count.encoding} text; set ENCODING= to the export's "
