@@ -1,5 +1,7 @@
 # SmartCart: two commands.
-#   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...)
+#   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
+#                ENCODING=... AS_OF=... WAREHOUSE=...)
+#   make load    only load RAW into the default build file, to run plain dbt commands on it
 #   make test    every test: ruff, dbt parse, conventions, sqlfluff, pytest (which runs the dbt builds)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,11 +12,22 @@ RAW ?= data/sample/invoice_lines.csv.gz
 FORMAT ?= smartcart
 AS_OF ?=
 WAREHOUSE ?= warehouse/smartcart.duckdb
+ENCODING ?= utf-8
+
+# User values reach the scripts through the environment, taken literally ($(value)): neither
+# make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
+# just characters. unexport keeps make from expanding the originals into the environment.
+export SMARTCART_RAW := $(value RAW)
+export SMARTCART_FORMAT := $(value FORMAT)
+export SMARTCART_AS_OF := $(value AS_OF)
+export SMARTCART_WAREHOUSE := $(value WAREHOUSE)
+export SMARTCART_ENCODING := $(value ENCODING)
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build test lint docs clean
+.PHONY: build load test lint docs clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -24,8 +37,13 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 build: $(VENV)/.installed
-	$(BIN)/python scripts/build_warehouse.py --raw "$(RAW)" --format "$(FORMAT)" \
-		--warehouse "$(WAREHOUSE)" $(if $(AS_OF),--as-of "$(AS_OF)")
+	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
+		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF"
+
+# The build file plain dbt commands use (profiles.yml); `make build` replaces it.
+load: $(VENV)/.installed
+	$(BIN)/python scripts/load_raw.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
+		--encoding "$$SMARTCART_ENCODING" --database warehouse/.smartcart.duckdb.building
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -3,39 +3,56 @@
 1. write: load the export into a fresh build file next to the warehouse, run ``dbt build``
    (models, unit tests and data tests) and ``dbt docs generate`` against it;
 2. audit: any failing test or model stops here;
-3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``).
+3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``),
+   and only while no other process holds the warehouse open for writing; a write-ahead log
+   left beside it by a killed session is removed first, so it is never replayed onto the
+   new file.
 
-A failure, a bad input or an interrupt leaves the published warehouse untouched and is reported
-in one line. Readers that hold the published file open (BI tools, read-only) keep reading the
-old file until they reconnect; the build never writes to it.
+A failure, a bad input or an interrupt (Ctrl-C, SIGTERM) leaves the published warehouse
+untouched, stops dbt and its worker processes (dbt runs in its own process group), removes
+the build's side files and is reported in one line. A build killed outright (SIGKILL) is
+cleaned up by the next one. Readers that hold the published file open (BI tools, read-only)
+keep reading the old file until they reconnect; the build never writes to it.
 
-    python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--as-of YYYY-MM-DD]
-                                      [--warehouse PATH]
+    python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
+                                      [--as-of YYYY-MM-DD] [--warehouse PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from pathlib import Path
 
 import duckdb
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import FORMATS, LoadError, load  # noqa: E402
+from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "smartcart.duckdb"
+RUN_RESULTS = PROJECT_DIR / "target" / "run_results.json"
+# Seconds dbt gets to stop after SIGTERM before its process group is killed.
+STOP_GRACE_SECONDS = 10
+# Warehouse names that would give the file's catalog the name of a DuckDB catalog or of one
+# of the warehouse's schemas, so that `marts.fct_orders` would be ambiguous for readers.
+RESERVED_CATALOGS = {"memory", "system", "temp", "main", "raw", "staging", "intermediate", "marts"}
 
 
-# Set by Ctrl-C. dbt catches KeyboardInterrupt in some phases and may carry on, so the flag,
-# not the exception, decides that an interrupted build is never published.
+# Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
+# never published.
 INTERRUPTED = threading.Event()
 
 
@@ -49,71 +66,328 @@ def _on_interrupt(signum, frame) -> None:
 
 
 def build_path_for(warehouse: Path) -> Path:
-    """The build file: beside the warehouse, so publishing is a same-filesystem rename."""
-    return warehouse.with_name(f".{warehouse.name}.building")
+    """The build file: beside the warehouse, so publishing is a same-filesystem rename. DuckDB
+    names its catalog after the file and dbt writes that name into SQL, so quotes and other
+    punctuation of the warehouse's name become ``_`` here (the published name keeps them)."""
+    return warehouse.with_name("." + re.sub(r"[^A-Za-z0-9_.-]", "_", warehouse.name) + ".building")
 
 
-def _remove_database(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
+def _side_files(database: Path) -> list[Path]:
+    """A DuckDB file and what a session leaves beside it (its WAL, the loader's copy)."""
+    return [database, *(database.with_name(database.name + end) for end in (".wal", ".records.csv"))]
+
+
+def _remove_side_files(path: Path) -> None:
+    for leftover in _side_files(path)[1:]:
         leftover.unlink(missing_ok=True)
 
 
-def _failure_summary(results) -> str:
-    failed = [
-        result.node.name
-        for result in results
-        if str(result.status) in {"fail", "error", "runtime error"}
-    ]
-    shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
-    return f"{len(failed)} of {len(results)} dbt nodes failed ({shown})"
+def _remove_database(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _remove_side_files(path)
 
 
-def run_dbt(database: Path, command: list[str], as_of: str | None) -> None:
-    """Run a dbt command against ``database``; raise BuildError unless everything passes."""
-    from dbt.cli.main import dbtRunner
+# --- Input checks -------------------------------------------------------------------------
 
-    os.environ["SMARTCART_DB_PATH"] = str(database)
-    os.environ["SMARTCART_ROOT"] = str(PROJECT_DIR)
-    args = [*command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+
+def _check_as_of(as_of: str | None) -> None:
+    if as_of is None:
+        return
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            raise ValueError(as_of)
+        dt.date.fromisoformat(as_of)
+    except ValueError as error:
+        raise BuildError(
+            f"AS_OF must be a date written YYYY-MM-DD (e.g. 2011-06-30), got {as_of!r}"
+        ) from error
+
+
+def _check_warehouse_name(warehouse: Path) -> None:
+    if warehouse.is_dir():
+        raise BuildError(f"WAREHOUSE is a folder: {warehouse}; give a file name like smartcart.duckdb")
+    stem = warehouse.name.split(".")[0].lower()
+    if stem in RESERVED_CATALOGS:
+        raise BuildError(
+            f"the warehouse file name {warehouse.name!r} would name its DuckDB catalog {stem!r}, "
+            "which DuckDB or the warehouse's schemas already use; choose another WAREHOUSE name"
+        )
+
+
+def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
+    """An AS_OF before every invoice would leave nothing to build: refuse in user terms."""
+    if as_of is None:
+        return
+    with duckdb.connect(str(database), read_only=True) as con:
+        (first,) = con.sql(
+            "select min(try_cast(invoice_date as date)) from raw.invoice_lines"
+            " where unreadable_reason is null"
+        ).fetchall()[0]
+    if first is not None and dt.date.fromisoformat(as_of) < first:
+        raise BuildError(
+            f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none"
+        )
+
+
+# --- dbt in its own process group -----------------------------------------------------------
+
+
+# Held back while dbt's process starts, so an interrupt never lands inside fork().
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _in_dbt_child() -> None:
+    """In the dbt child before exec: take signals again, and be killed when the build process
+    dies, even by SIGKILL (Linux)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop dbt and every worker it started (its process group): SIGTERM, then SIGKILL. A
+    second Ctrl-C waits until this is done."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        _stop_group_now(process)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _wait_until_gone(alive, seconds: float) -> bool:
+    """Poll ``alive()`` until it is false or ``seconds`` have passed; return whether gone."""
+    deadline = time.monotonic() + seconds
+    while alive():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_group_now(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    # Workers and multiprocessing's resource tracker exit on their own once dbt is gone (the
+    # tracker then frees their semaphores); whatever is still there after the grace is killed.
+    if not _wait_until_gone(lambda: _group_alive(process.pid), STOP_GRACE_SECONDS):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def leftover_processes(database: Path) -> list[int]:
+    """Processes still working on ``database``: dbt and its workers carry its path in their
+    environment (SMARTCART_DB_PATH)."""
+    marker = f"SMARTCART_DB_PATH={database}\0".encode()
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if int(proc.name) != os.getpid() and marker in (proc / "environ").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _stop_leftover_processes(database: Path) -> None:
+    """Stop what a killed earlier build left running on ``database`` (dbt's forecasting
+    workers): SIGTERM, and SIGKILL for those still there after the grace."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in leftover_processes(database):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+        if _wait_until_gone(lambda: leftover_processes(database), STOP_GRACE_SECONDS):
+            return
+
+
+def _dbt_failure(started: float, output: deque[str], returncode: int) -> str:
+    """The one-line reason a dbt command failed."""
+    if RUN_RESULTS.is_file() and RUN_RESULTS.stat().st_mtime >= started:
+        results = json.loads(RUN_RESULTS.read_text())["results"]
+        failed = [
+            result["unique_id"].split(".")[-1]
+            for result in results
+            if result["status"] in {"fail", "error", "runtime error"}
+        ]
+        if failed:
+            shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+            return f"{len(failed)} of {len(results)} dbt nodes failed ({shown})"
+    errors = [line.strip() for line in output if "error" in line.lower()]
+    last = (errors or list(output) or [f"exit status {returncode}"])[-1]
+    return f"dbt could not run: {last}"
+
+
+def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
+    """Run a dbt command against ``database`` in its own process group; return the names of
+    the failed nodes (empty when everything passed); raise BuildError when dbt cannot run."""
+    env = {
+        **os.environ, "SMARTCART_DB_PATH": str(database), "SMARTCART_ROOT": str(PROJECT_DIR),
+        "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
+    }
+    args = [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *command,
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of})]
-    result = dbtRunner().invoke(args)
-    if isinstance(result.exception, KeyboardInterrupt):
-        raise result.exception
-    if result.exception is not None:
-        message = str(result.exception).strip() or type(result.exception).__name__
-        raise BuildError(f"dbt could not run: {message.splitlines()[0]}")
-    if not result.success:
-        raise BuildError(_failure_summary(result.result.results))
+    started = time.time()
+    output: deque[str] = deque(maxlen=50)
+    process = None
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process = subprocess.Popen(
+                args, env=env, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, start_new_session=True, preexec_fn=_in_dbt_child,
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        for line in process.stdout:
+            output.append(line)
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        process.wait()
+    finally:
+        if process is not None:
+            _stop_group(process)
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    if process.returncode == 0:
+        return []
+    message = _dbt_failure(started, output, process.returncode)
+    if message.startswith("dbt could not run"):
+        raise BuildError(message)
+    return [message]
+
+
+# --- Refusals in the user's terms -----------------------------------------------------------
+
+
+def _max_rejected_share() -> float:
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return float(project["vars"]["max_rejected_line_share"])
+
+
+def _rejected_share_refusal(database: Path) -> str | None:
+    """'N of M records (x%) are rejected ...: top reasons' when the file is mostly rejected."""
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            rows = con.sql(
+                "select outcome, line_count, raw_line_count from marts.load_reconciliation"
+                " where outcome like 'rejected:%' and outcome != 'rejected: after_as_of_date'"
+                " order by line_count desc, outcome"
+            ).fetchall()
+    except duckdb.Error:
+        return None
+    rejected = sum(count for _, count, _ in rows)
+    limit = _max_rejected_share()
+    if not rows or rejected <= limit * rows[0][2]:
+        return None
+    records = rows[0][2]
+    reasons = ", ".join(
+        f"{outcome.removeprefix('rejected: ')} {count:,}" for outcome, count, _ in rows[:3]
+    )
+    return (
+        f"{rejected:,} of {records:,} records ({rejected / records:.1%}) are rejected, more than "
+        f"the {limit:.0%} limit (max_rejected_line_share); top reasons: {reasons} - fix the "
+        "export or choose the FORMAT/ENCODING that matches it"
+    )
+
+
+def _refusal(database: Path, failures: list[str]) -> str:
+    return _rejected_share_refusal(database) or failures[0]
+
+
+# --- Publishing ------------------------------------------------------------------------------
 
 
 def _checkpoint(database: Path) -> None:
     """Fold the write-ahead log into the file, so the published warehouse is one file."""
     with duckdb.connect(str(database)) as con:
         con.execute("checkpoint")
+    if database.with_name(database.name + ".wal").exists():
+        raise BuildError(f"the build file {database.name} kept a write-ahead log after checkpoint")
 
 
-def build(raw: Path, format_name: str, warehouse: Path, as_of: str | None) -> int:
-    """Load, build and publish; return the number of raw lines loaded."""
-    if as_of:
-        try:
-            dt.date.fromisoformat(as_of)
-        except ValueError as error:
-            raise BuildError(f"AS_OF must be a date written YYYY-MM-DD, got {as_of!r}") from error
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    building = build_path_for(warehouse)
-    _remove_database(building)
-    lines = load(building, raw, format_name)
-    print(f"loaded {lines:,} raw lines from {raw} ({format_name}); building {building.name}")
-    run_dbt(building, ["build"], as_of)
-    # The docs site's catalog describes exactly the file that is published; --no-write-json
-    # keeps the build's target/run_results.json (per-node timings and test results).
-    run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
-    _checkpoint(building)
+def _refuse_if_held_for_writing(warehouse: Path) -> None:
+    """A read-write connection to the published file would lose its writes at publish (or
+    write its log onto the new file): refuse, naming the process. Read-only readers are fine."""
+    if not warehouse.exists():
+        return
+    try:
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.Error as error:
+        message = str(error)
+        if "lock" not in message.lower():
+            return  # unreadable or foreign: it is replaced, never read
+        holder = re.search(r"held in (\S+) \(PID (\d+)\)", message)
+        who = f"{Path(holder[1]).name} (PID {holder[2]})" if holder else "another process"
+        raise BuildError(
+            f"refusing to publish: {who} holds {warehouse} open for writing, and its writes "
+            "would be lost; close that connection (or open it read-only) and build again"
+        ) from error
+
+
+def publish(building: Path, warehouse: Path) -> None:
+    """Replace the published warehouse with the audited build file, never beside a WAL."""
+    _refuse_if_held_for_writing(warehouse)
+    stale_wal = warehouse.with_name(warehouse.name + ".wal")
+    if stale_wal.exists():
+        # No process holds the file, so the log is a killed session's: replayed onto the new
+        # file it would rewrite or break it.
+        stale_wal.unlink()
+        print(f"removed {stale_wal.name}, a write-ahead log left by a killed session")
     if INTERRUPTED.is_set():
         raise KeyboardInterrupt
     os.replace(building, warehouse)
-    return lines
+
+
+def build(
+    raw: Path, format_name: str, warehouse: Path, as_of: str | None, encoding: str = "utf-8"
+) -> int:
+    """Load, build and publish; return the number of records of the file."""
+    _check_as_of(as_of)
+    _check_warehouse_name(warehouse)
+    _refuse_if_held_for_writing(warehouse)  # again at publish; here it saves a whole build
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    building = build_path_for(warehouse)
+    _stop_leftover_processes(building)
+    _remove_database(building)
+    try:
+        count = load(building, raw, format_name, encoding)
+        print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
+        _check_as_of_against_data(building, as_of)
+        failures = run_dbt(building, ["build"], as_of)
+        if failures:
+            raise BuildError(_refusal(building, failures))
+        # The docs site's catalog describes exactly the file that is published; --no-write-json
+        # keeps the build's target/run_results.json (per-node timings and test results).
+        failures = run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
+        if failures:
+            raise BuildError(failures[0])
+        _checkpoint(building)
+        publish(building, warehouse)
+    except BuildError:
+        # A build that ran and failed keeps its file for inspection (and plain dbt commands).
+        _remove_side_files(building)
+        raise
+    except BaseException:
+        _remove_database(building)
+        raise
+    return count.records
 
 
 def _is_interrupt(error: BaseException) -> bool:
@@ -125,13 +399,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build and publish the SmartCart warehouse.")
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="export file to load")
     parser.add_argument("--format", default="smartcart", help=" | ".join(sorted(FORMATS)))
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a .csv/.tsv export")
     parser.add_argument("--as-of", default=None, help="compute as of this date (YYYY-MM-DD)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, _on_interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_interrupt)
     unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
-        build(args.raw, args.format, args.warehouse, args.as_of or None)
+        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding)
     except BaseException as error:
         if _is_interrupt(error):
             print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)

@@ -1,9 +1,17 @@
 """Load a retailer's invoice-line export into ``raw.invoice_lines`` of a DuckDB file.
 
-The file is read by DuckDB's own readers (CSV, gzipped CSV, Parquet, and every sheet of an
-Excel ``.xlsx`` workbook, in order) with every column as text, then mapped onto the SmartCart raw contract (README, "Raw contract"). Mapping is
-textual only (renames, constants, reordering date parts): nothing is cast here, so a bad
-value reaches staging unchanged and is quarantined there with a reason, never lost.
+Text exports (CSV, TSV, gzipped or not) are counted before anything is loaded, by a strict
+reader that shares none of DuckDB's sniffing: the gzip stream is verified to its end, the
+text is decoded with the declared ENCODING, and records are split with one explicit dialect
+(the header's delimiter, ``"`` quotes escaped by doubling, no comment character). Every
+record becomes one raw row: a readable one with its values, an unreadable one (wrong column
+count, broken quoting, undecodable bytes) with a reason and its line number, which staging
+quarantines. ``raw.load_manifest`` keeps the file's record count, so the reconciliation
+starts from the file, not from what a reader returned. Parquet files are counted from their
+metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are read by DuckDB's reader.
+
+Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
+so a bad value reaches staging unchanged and is quarantined there with a reason.
 
     python scripts/load_raw.py --raw export.csv --format online_retail --database wh.duckdb
 
@@ -13,9 +21,15 @@ Every failure is a ``LoadError`` whose message is one line naming the problem an
 from __future__ import annotations
 
 import argparse
+import codecs
+import csv
+import gzip
+import io
 import sys
 import zipfile
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -88,9 +102,7 @@ FORMATS: dict[str, dict[str, Mapping]] = {
     "online_retail": {
         "invoice_id": Mapping(("InvoiceNo", "Invoice"), required=True),
         "invoice_date": Mapping(("InvoiceDate",), required=True, template=EXCEL_SERIAL_TO_ISO),
-        "customer_id": Mapping(
-            ("CustomerID", "Customer ID"), template=r"regexp_replace({}, '\.0+$', '')"
-        ),
+        "customer_id": Mapping(("CustomerID", "Customer ID")),
         "product_id": Mapping(("StockCode",), required=True),
         "product_name": Mapping(("Description",)),
         "quantity": Mapping(("Quantity",), required=True),
@@ -153,13 +165,175 @@ def _load_excel_extension(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("load excel")
 
 
-def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """DuckDB table expressions reading ``path`` with every column as text, one per part
-    (a workbook has one per sheet), in file order."""
+# Reasons a record of a text export cannot be read; staging quarantines the record with it
+# (codes and texts: seed rejection_reasons).
+WRONG_COLUMN_COUNT = "wrong_column_count"
+BROKEN_QUOTING = "broken_quoting"
+UNDECODABLE_TEXT = "undecodable_text"
+UNREADABLE_REASONS = (WRONG_COLUMN_COUNT, BROKEN_QUOTING, UNDECODABLE_TEXT)
+
+# File name endings read as delimited text, with their delimiter (None: the header's).
+TEXT_TYPES = {".csv": None, ".txt": None, ".tsv": "\t"}
+# The delimiters a header is tried with, most likely first.
+DELIMITERS = (",", ";", "\t", "|")
+# A quoted field may hold a few line breaks; a record spanning more lines than this is a quote
+# opened by mistake that swallowed the lines after it.
+MAX_RECORD_LINES = 20
+# Columns the loader adds in front of the export's own in its normalised copy.
+RECORD_COLUMNS = ("source_row_number", "source_line_number", "unreadable_reason", "unreadable_detail")
+
+
+@dataclass
+class FileCount:
+    """What a strict read of the file found: ``records`` = loaded + ``unreadable``."""
+
+    records: int = 0
+    unreadable: int = 0
+    blank_lines: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: list[str] = field(default_factory=list)
+
+
+def _text_type(path: Path) -> str | None:
+    name = path.name.lower().removesuffix(".gz")
+    return next((suffix for suffix in TEXT_TYPES if name.endswith(suffix)), None)
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _encoding_for(binary, encoding: str) -> str:
+    """The codec to decode with: a UTF-16 or UTF-8 byte-order mark decides over the utf-8
+    default; any other declared encoding is used as given."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as error:
+        raise LoadError(
+            f"unknown ENCODING {encoding!r}; use a Python codec name such as utf-8, latin-1, "
+            "cp1252 or utf-16"
+        ) from error
+    if codec != "utf-8":
+        return encoding
+    start = binary.peek(4)[:4]
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def _header_dialect(path: Path, line: str, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter (declared by the file type, else the header's most frequent candidate)
+    and the header's column names; a header that cannot be one fails in one line."""
+    if "\x00" in line:
+        raise LoadError(
+            f"cannot read {path}: its first line holds NUL bytes, so it is a binary file or "
+            "UTF-16 text without a byte-order mark (then set ENCODING=utf-16)"
+        )
+    if "\ufffd" in line:
+        raise LoadError(
+            f"cannot read {path}: its header is not valid {encoding} text; set ENCODING= to "
+            "the export's encoding (e.g. ENCODING=latin-1, cp1252 or utf-16)"
+        )
+    delimiter = TEXT_TYPES[_text_type(path)] or max(DELIMITERS, key=line.count)
+    header = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    names = [name.strip() or f"column{i}" for i, name in enumerate(header)]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise LoadError(f"cannot read {path}: its header repeats column(s) {', '.join(repeated)}")
+    return delimiter, names
+
+
+def _records(path: Path, encoding: str, count: FileCount) -> Iterator[list[str]]:
+    """Every record of a delimited text file as a normalised row (RECORD_COLUMNS, then the
+    header's columns), unreadable records included with their reason; fills ``count``."""
+    with _open_binary(path) as binary:
+        count.encoding = _encoding_for(binary, encoding)
+        # Undecodable bytes become U+FFFD, so the record they are in can be quarantined.
+        # newline="": records end at \n, \r\n or \r only, never at other Unicode breaks.
+        lines = io.TextIOWrapper(binary, encoding=count.encoding, errors="replace", newline="")
+        first = next(lines, "")
+        count.delimiter, count.header = _header_dialect(path, first.rstrip("\r\n"), count.encoding)
+        width = len(count.header)
+        reader = csv.reader(lines, delimiter=count.delimiter, quotechar='"', doublequote=True, strict=True)
+        empty = [""] * width
+        while True:
+            first_line = reader.line_num + 2  # + the header, + the record's own first line
+            reason = detail = None
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                if "unexpected end of data" in str(error):
+                    raise LoadError(
+                        f"cannot read {path}: the quote opened on line {first_line} is never "
+                        "closed, so the rest of the file cannot be split into records; fix the quoting"
+                    ) from error
+                reason, detail, fields = BROKEN_QUOTING, f"line {first_line}: {error}", empty
+            last_line = reader.line_num + 1
+            if not fields:
+                count.blank_lines += 1
+                continue
+            if last_line - first_line >= MAX_RECORD_LINES:
+                raise LoadError(
+                    f"cannot read {path}: the record starting on line {first_line} runs to line "
+                    f"{last_line}, so a quote opened there swallows the lines after it; fix the quoting"
+                )
+            if reason is None and len(fields) != width:
+                text_of_line = count.delimiter.join(fields)[:200]
+                reason = WRONG_COLUMN_COUNT
+                detail = f"{len(fields)} fields where the header has {width}: {text_of_line}"
+                fields = empty
+            elif reason is None and "\ufffd" in "".join(fields):
+                reason = UNDECODABLE_TEXT
+                detail = (
+                    f"bytes that are not {count.encoding} text; set ENCODING= to the export's "
+                    "encoding (e.g. latin-1, cp1252 or utf-16)"
+                )
+            count.records += 1
+            count.unreadable += reason is not None
+            yield [str(count.records), str(first_line), reason or "", detail or "", *fields]
+
+
+def _normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
+    """Write every record of ``path`` to ``normalised`` (UTF-8, one plain dialect) and return
+    the count; a damaged gzip stream or an uncountable file fails in one line."""
+    count = FileCount()
+    try:
+        with normalised.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            records = _records(path, encoding, count)
+            first = next(records, None)
+            writer.writerow([*RECORD_COLUMNS, *count.header])
+            if first is not None:
+                writer.writerow(first)
+                writer.writerows(records)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise LoadError(
+            f"cannot read {path}: the gzip stream is damaged after {count.records:,} records "
+            f"({error}); nothing was loaded - compress or download the export again"
+        ) from error
+    return count
+
+
+def _reader_sqls(
+    con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, count: FileCount
+) -> list[str]:
+    """DuckDB table expressions reading the export with every column as text, one per part
+    (a workbook has one per sheet), in file order. A text export is read from its normalised
+    copy with the one dialect it was written in, no sniffing."""
     name = path.name.lower()
     location = _quote_literal(str(path))
-    if name.endswith((".csv", ".csv.gz", ".txt", ".txt.gz")):
-        return [f"read_csv({location}, header = true, all_varchar = true)"]
+    if count.header:
+        columns = ", ".join(
+            f"{_quote_literal(column)}: 'varchar'" for column in (*RECORD_COLUMNS, *count.header)
+        )
+        return [
+            f"read_csv({_quote_literal(str(normalised))}, header = true, auto_detect = false,"
+            f" delim = ',', quote = '\"', escape = '\"', strict_mode = true,"
+            f" columns = {{{columns}}})"
+        ]
     if name.endswith(".parquet"):
         return [f"(select columns(*)::varchar from read_parquet({location}))"]
     if name.endswith(".xlsx"):
@@ -169,8 +343,14 @@ def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             for sheet in _xlsx_sheets(path)
         ]
     raise LoadError(
-        f"cannot read {path}: unsupported file type; give a .csv, .csv.gz, .parquet or .xlsx file"
+        f"cannot read {path}: unsupported file type; give a .csv, .tsv (gzipped or not), "
+        ".parquet or .xlsx file"
     )
+
+
+# Identifiers a spreadsheet turned into numbers (12345.0) are the same as 12345, in every format.
+ID_COLUMNS = ("invoice_id", "customer_id", "product_id", "store_id")
+WHOLE_NUMBER_ID = r"regexp_replace({}, '^\s*([0-9]+)\.0+\s*$', '\1')"
 
 
 def _select_list(format_name: str, header: list[str]) -> list[str]:
@@ -184,6 +364,8 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
         source = next((s for s in mapping.sources if s in present), None)
         if source is not None:
             expression = mapping.template.replace("{}", _quote_identifier(source))
+            if column in ID_COLUMNS:
+                expression = WHOLE_NUMBER_ID.replace("{}", expression)
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
             select.append(f"{_quote_literal(mapping.constant)} as {column}")
@@ -199,54 +381,118 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
     return select
 
 
-def load(database: Path, raw_path: Path, format_name: str) -> int:
-    """Replace ``raw.invoice_lines`` in ``database`` with ``raw_path``; return its row count."""
-    if format_name not in FORMATS:
-        raise LoadError(
-            f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}"
-        )
+def _check_path(raw_path: Path) -> None:
+    if raw_path.is_dir():
+        raise LoadError(f"RAW is a folder, not a file: {raw_path}; give the export file")
     if not raw_path.is_file():
         raise LoadError(f"raw file not found: {raw_path}; check the RAW path")
     if raw_path.stat().st_size == 0:
         raise LoadError(f"raw file is empty: {raw_path}; export it again")
+
+
+def _record_columns(count: FileCount, table: str) -> list[str]:
+    """SQL for the loader's own columns (RECORD_COLUMNS) over the reader's rows."""
+    if count.header:
+        return [
+            "cast(source_row_number as bigint)",
+            "cast(source_line_number as bigint)",
+            "nullif(unreadable_reason, '')",
+            "nullif(unreadable_detail, '')",
+        ]
+    # Parts (workbook sheets) are appended in order; row numbers continue across them.
+    return [f"(select count(*) from {table}) + row_number() over ()", "null", "null", "null"]
+
+
+def _write_manifest(con, catalog: str, raw_path: Path, format_name: str, count: FileCount) -> None:
+    con.execute(
+        f"create or replace table {catalog}.raw.load_manifest as select 'invoice_lines' as raw_table,"
+        " ? as source_file, ? as file_format, ? as file_encoding, ? as file_delimiter,"
+        " cast(? as bigint) as file_record_count, cast(? as bigint) as unreadable_record_count,"
+        " cast(? as bigint) as blank_line_count, current_timestamp as loaded_at",
+        [str(raw_path), format_name, count.encoding, count.delimiter, count.records,
+         count.unreadable, count.blank_lines],
+    )
+
+
+def load(database: Path, raw_path: Path, format_name: str, encoding: str = "utf-8") -> FileCount:
+    """Replace ``raw.invoice_lines`` and ``raw.load_manifest`` in ``database`` with
+    ``raw_path``; return the file's count (every record is a raw row, readable or not)."""
+    if format_name not in FORMATS:
+        raise LoadError(
+            f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}"
+        )
+    _check_path(raw_path)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    normalised = database.with_name(database.name + ".records.csv")
+    try:
+        count = (
+            _normalise_text(raw_path, encoding, normalised) if _text_type(raw_path) else FileCount()
+        )
+        return _load_into(database, raw_path, format_name, normalised, count)
+    finally:
+        normalised.unlink(missing_ok=True)
+
+
+def _load_into(
+    database: Path, raw_path: Path, format_name: str, normalised: Path, count: FileCount
+) -> FileCount:
     columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
     with duckdb.connect(str(database)) as con:
         # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
         catalog = _quote_identifier(con.sql("select current_database()").fetchall()[0][0])
         table = f"{catalog}.raw.invoice_lines"
         con.execute(f"create schema if not exists {catalog}.raw")
-        con.execute(f"create or replace table {table} (source_row_number bigint, {columns})")
-        for reader in _reader_sqls(con, raw_path):
+        con.execute(
+            f"create or replace table {table} (source_row_number bigint, source_line_number bigint,"
+            f" unreadable_reason varchar, unreadable_detail varchar, {columns})"
+        )
+        for reader in _reader_sqls(con, raw_path, normalised, count):
             try:
                 header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
             except duckdb.Error as error:
                 first_line = str(error).strip().splitlines()[0]
                 raise LoadError(f"cannot read {raw_path}: {first_line}") from error
-            select = ",\n    ".join(_select_list(format_name, header))
-            # Parts (workbook sheets) are appended in order; row numbers continue across them.
-            con.execute(
-                f"insert into {table}\nselect\n"
-                f"    (select count(*) from {table}) + row_number() over (),\n"
-                f"    {select}\nfrom {reader}"
+            select = ",\n    ".join(
+                _record_columns(count, table) + _select_list(format_name, header)
             )
+            con.execute(f"insert into {table}\nselect\n    {select}\nfrom {reader}")
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+        if raw_path.name.lower().endswith(".parquet"):
+            count.records = con.sql(
+                f"select sum(num_rows) from parquet_file_metadata({_quote_literal(str(raw_path))})"
+            ).fetchall()[0][0]
+        elif not count.header:
+            count.records = rows  # a workbook: its sheets as DuckDB's reader returns them
+        if rows != count.records:
+            raise LoadError(
+                f"cannot load {raw_path}: the file holds {count.records:,} records but "
+                f"{rows:,} were read; nothing was published"
+            )
+        _write_manifest(con, catalog, raw_path, format_name, count)
     if rows == 0:
         raise LoadError(f"raw file has a header but no data rows: {raw_path}")
-    return rows
+    return count
+
+
+def describe(count: FileCount, raw_path: Path) -> str:
+    """One line on what was loaded: the file's records, and the unreadable ones among them."""
+    unreadable = f" ({count.unreadable:,} unreadable, quarantined)" if count.unreadable else ""
+    return f"{count.records:,} records{unreadable} from {raw_path}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, required=True, help="export file to load")
     parser.add_argument("--format", default="smartcart", help=" | ".join(sorted(FORMATS)))
+    parser.add_argument("--encoding", default="utf-8", help="text encoding of a .csv/.tsv export")
     parser.add_argument("--database", type=Path, required=True, help="DuckDB file to load into")
     args = parser.parse_args(argv)
     try:
-        rows = load(args.database, args.raw, args.format)
+        count = load(args.database, args.raw, args.format, args.encoding)
     except LoadError as error:
         print(f"smartcart: {error}", file=sys.stderr)
         return 2
-    print(f"loaded {rows:,} lines from {args.raw} into raw.invoice_lines")
+    print(f"loaded {describe(count, args.raw)} into raw.invoice_lines")
     return 0
 
 

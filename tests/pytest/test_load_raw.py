@@ -10,7 +10,7 @@ import pytest
 from conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from load_raw import CONTRACT_COLUMNS, load  # noqa: E402
+from load_raw import CONTRACT_COLUMNS, RECORD_COLUMNS, load  # noqa: E402
 
 
 def _load(tmp_path: Path, name: str, content: str, format_name: str) -> list[dict]:
@@ -90,12 +90,12 @@ def test_parquet_is_read_as_text_in_contract_order(tmp_path: Path):
         " 3 as quantity, 2.5 as unit_price"
     ).write_parquet(str(source))
     database = tmp_path / "loaded.duckdb"
-    assert load(database, source, "smartcart") == 1
+    assert load(database, source, "smartcart").records == 1
     with duckdb.connect(str(database), read_only=True) as con:
         columns = con.sql("describe raw.invoice_lines").fetchall()
         row = con.sql("select quantity, unit_price, invoice_date from raw.invoice_lines").fetchall()
-    assert [name for name, *_ in columns] == ["source_row_number", *CONTRACT_COLUMNS]
-    assert {kind for _, kind, *_ in columns[1:]} == {"VARCHAR"}
+    assert [name for name, *_ in columns] == [*RECORD_COLUMNS, *CONTRACT_COLUMNS]
+    assert {kind for _, kind, *_ in columns[2:]} == {"VARCHAR"}
     assert row == [("3", "2.5", "2024-03-01 10:00:00")]
 
 
@@ -108,4 +108,4 @@ def test_a_database_file_named_raw_loads(tmp_path: Path):
     # DuckDB names the catalog after the file: raw.duckdb has a catalog "raw" beside schema raw.
     raw = tmp_path / "export.csv"
     raw.write_text("invoice_id,invoice_date,product_id,quantity,unit_price\n1,2024-01-01,P,1,2\n")
-    assert load(tmp_path / "raw.duckdb", raw, "smartcart") == 1
+    assert load(tmp_path / "raw.duckdb", raw, "smartcart").records == 1

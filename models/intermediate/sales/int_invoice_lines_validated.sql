@@ -52,6 +52,7 @@ final as (
     select
         *,
         case
+            when unreadable_reason is not null then unreadable_reason
             when invoice_id is null then 'missing_invoice_id'
             when invoiced_at is null then 'unparseable_date'
             when product_id is null then 'missing_product'

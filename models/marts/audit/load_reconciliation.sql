@@ -1,11 +1,19 @@
-{#- Raw lines = accepted lines + rejected lines, in count and in amount, per raw table. The
-    raw side is counted from staging, the outcomes from the published tables, so a line lost
-    between them shows up as an imbalance (and fails the test on this model). -#}
+{#- File records = accepted lines + rejected lines, in count, per raw table; raw amount =
+    accepted + rejected amount. The record count is the loader's strict count of the file
+    itself (stg_smartcart__load_manifests), the amount is summed from staging, the outcomes from the
+    published tables: a record lost by a reader or between the layers shows up as an imbalance
+    (and fails the test on this model). -#}
 with
 
 raw_lines as (
 
     select * from {{ ref('stg_smartcart__invoice_lines') }}
+
+),
+
+load_manifests as (
+
+    select * from {{ ref('stg_smartcart__load_manifests') }}
 
 ),
 
@@ -21,13 +29,24 @@ quarantined_lines as (
 
 ),
 
-raw_totals as (
+raw_amounts as (
 
     select
         'invoice_lines' as raw_table,
-        count(*) as raw_line_count,
         sum(coalesce(gross_amount, 0)) as raw_gross_amount
     from raw_lines
+
+),
+
+raw_totals as (
+
+    select
+        load_manifests.raw_table,
+        load_manifests.file_record_count as raw_line_count,
+        raw_amounts.raw_gross_amount
+    from load_manifests
+    inner join raw_amounts
+        on load_manifests.raw_table = raw_amounts.raw_table
 
 ),
 

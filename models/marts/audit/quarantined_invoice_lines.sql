@@ -16,8 +16,10 @@ final as (
 
     select
         validated_lines.invoice_line_id,
+        validated_lines.source_line_number,
         validated_lines.rejection_reason,
         rejection_reasons.description as rejection_description,
+        validated_lines.unreadable_detail as rejection_detail,
         validated_lines.invoice_id,
         validated_lines.invoice_date_text,
         validated_lines.customer_id,

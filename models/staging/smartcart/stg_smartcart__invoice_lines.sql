@@ -1,7 +1,7 @@
 {#- One row per raw line: trimmed, renamed, safely cast and classified by invoice prefix.
     Nothing is filtered here; int_invoice_lines_validated decides what is accepted.
     A null quantity, unit_price or invoiced_at means missing or unparseable (a fractional
-    quantity counts as unparseable). -#}
+    quantity, or one in scientific notation, counts as unparseable). -#}
 {%- set raw_columns = [
     'invoice_id', 'invoice_date', 'customer_id', 'product_id', 'product_name', 'category',
     'quantity', 'unit_price', 'line_amount', 'discount_amount', 'unit_cost', 'store_id',
@@ -27,6 +27,9 @@ parsed as (
 
     select
         source_row_number as invoice_line_id,
+        source_line_number,
+        unreadable_reason,
+        unreadable_detail,
         {{ dbt.hash(dbt.concat(hash_parts)) }} as raw_line_hash,
         upper(invoice_id) as invoice_id,
         {{ dbt.safe_cast('invoice_date', dbt.type_timestamp()) }} as invoiced_at,
@@ -34,7 +37,10 @@ parsed as (
         product_id,
         product_name,
         category,
-        {{ dbt.safe_cast('quantity', money_type()) }} as quantity_number,
+        case
+            when {{ is_plain_decimal('quantity') }}
+                then {{ dbt.safe_cast('quantity', money_type()) }}
+        end as quantity_number,
         {{ dbt.safe_cast('unit_price', money_type()) }} as unit_price_number,
         {{ dbt.safe_cast('line_amount', money_type()) }} as line_amount_number,
         {{ dbt.safe_cast('discount_amount', money_type()) }} as discount_amount,
@@ -65,6 +71,9 @@ final as (
 
     select
         invoice_line_id,
+        source_line_number,
+        unreadable_reason,
+        unreadable_detail,
         raw_line_hash,
         invoice_id,
         case
