@@ -129,7 +129,7 @@ def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_literal(value: str) -> str:
+def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -144,28 +144,28 @@ def _xlsx_sheets(path: Path) -> list[str]:
     return [sheet.get("name") for sheet in root.iter(f"{namespace}sheet")]
 
 
-def _load_excel_extension(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's excel extension from the duckdb-ext-excel wheel (no download)."""
+def load_wheel_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Load a DuckDB extension from its ``duckdb-ext-<name>`` wheel (never downloaded)."""
     import duckdb_ext
 
     directory = Path(next(iter(duckdb_ext.__path__))) / "extensions"
-    con.execute(f"set extension_directory = {_quote_literal(str(directory))}")
-    con.execute("load excel")
+    con.execute(f"set extension_directory = {quote_literal(str(directory))}")
+    con.execute(f"load {name}")
 
 
 def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """DuckDB table expressions reading ``path`` with every column as text, one per part
     (a workbook has one per sheet), in file order."""
     name = path.name.lower()
-    location = _quote_literal(str(path))
+    location = quote_literal(str(path))
     if name.endswith((".csv", ".csv.gz", ".txt", ".txt.gz")):
         return [f"read_csv({location}, header = true, all_varchar = true)"]
     if name.endswith(".parquet"):
         return [f"(select columns(*)::varchar from read_parquet({location}))"]
     if name.endswith(".xlsx"):
-        _load_excel_extension(con)
+        load_wheel_extension(con, "excel")
         return [
-            f"read_xlsx({location}, sheet = {_quote_literal(sheet)}, header = true, all_varchar = true)"
+            f"read_xlsx({location}, sheet = {quote_literal(sheet)}, header = true, all_varchar = true)"
             for sheet in _xlsx_sheets(path)
         ]
     raise LoadError(
@@ -186,7 +186,7 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
             expression = mapping.template.replace("{}", _quote_identifier(source))
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
-            select.append(f"{_quote_literal(mapping.constant)} as {column}")
+            select.append(f"{quote_literal(mapping.constant)} as {column}")
         elif mapping.required:
             missing.append(" or ".join(mapping.sources))
         else:
