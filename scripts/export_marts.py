@@ -35,7 +35,7 @@ def write_export(con: duckdb.DuckDBPyConnection, marts, warehouse: Path, folder:
     entries = []
     for mart in marts:
         path = folder / f"{mart.name}.parquet"
-        con.execute(f"copy (select * from {mart.relation}) to {quote_literal(str(path))} (format parquet)")
+        con.execute(f"copy ({mart.select_sql()}) to {quote_literal(str(path))} (format parquet)")
         (rows,) = con.execute(f"select count(*) from {mart.relation}").fetchone()
         entries.append(
             {

@@ -125,7 +125,7 @@ class LoadError(Exception):
     """A problem with the input, stated in one line with its fix."""
 
 
-def _quote_identifier(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -183,7 +183,7 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
         mapping = mappings.get(column, Mapping())
         source = next((s for s in mapping.sources if s in present), None)
         if source is not None:
-            expression = mapping.template.replace("{}", _quote_identifier(source))
+            expression = mapping.template.replace("{}", quote_identifier(source))
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
             select.append(f"{quote_literal(mapping.constant)} as {column}")
@@ -212,7 +212,7 @@ def load(database: Path, raw_path: Path, format_name: str) -> int:
     columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
     with duckdb.connect(str(database)) as con:
         # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
-        catalog = _quote_identifier(con.sql("select current_database()").fetchall()[0][0])
+        catalog = quote_identifier(con.sql("select current_database()").fetchall()[0][0])
         table = f"{catalog}.raw.invoice_lines"
         con.execute(f"create schema if not exists {catalog}.raw")
         con.execute(f"create or replace table {table} (source_row_number bigint, {columns})")

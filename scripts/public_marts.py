@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from load_raw import quote_literal
+from load_raw import quote_identifier, quote_literal
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_DIR / "target" / "manifest.json"
@@ -45,6 +45,11 @@ class Mart:
     @property
     def column_names(self) -> list[str]:
         return [name for name, _ in self.columns]
+
+    def select_sql(self) -> str:
+        """Every column, in contract order."""
+        columns = ", ".join(quote_identifier(name) for name in self.column_names)
+        return f"select {columns} from {self.relation}"
 
 
 def public_marts(manifest: Path = DEFAULT_MANIFEST) -> list[Mart]:
@@ -83,20 +88,25 @@ def open_marts(
     except duckdb.Error as error:
         con.close()
         raise MartError(f"cannot open {warehouse}: {str(error).splitlines()[0]}") from error
-    present = {
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = ? and table_schema = ?",
+    published = {
+        (table, column)
+        for table, column in con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where database_name = ? and schema_name = ?",
             [CATALOG, MARTS_SCHEMA],
         ).fetchall()
     }
-    missing = [mart.name for mart in marts if mart.name not in present]
-    if missing:
+    tables = {table for table, _ in published}
+    problems = [
+        f"mart {mart.name}" if mart.name not in tables else f"column {mart.name}.{column}"
+        for mart in marts
+        for column in (mart.column_names if mart.name in tables else [None])
+        if column is None or (mart.name, column) not in published
+    ]
+    if problems:
         con.close()
-        raise MartError(
-            f"{warehouse} lacks public mart(s) {', '.join(missing)}: rebuild it with `make build`"
-        )
+        shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise MartError(f"{warehouse} lacks {shown} of dbt's manifest: rebuild it with `make build`")
     return con, marts
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import load_wheel_extension, quote_literal  # noqa: E402
+from load_raw import load_wheel_extension, quote_identifier, quote_literal  # noqa: E402
 from public_marts import DEFAULT_WAREHOUSE, MartError, open_marts  # noqa: E402
 
 PG = "pg"  # the attached PostgreSQL database
@@ -30,10 +30,6 @@ SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 
 class PublishError(Exception):
     """The mirror was not published; the message is one line."""
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _safe_url(url: str) -> str:
@@ -63,11 +59,11 @@ def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     con.execute(f"call postgres_execute('{PG}', {quote_literal(sql)})")
 
 
-def _comments(schema: str, mart) -> str:
-    table = f"{_ident(schema)}.{_ident(mart.name)}"
+def _comments(table: str, mart) -> str:
+    """COMMENT statements for the (quoted, schema-qualified) ``table`` holding ``mart``."""
     statements = [f"comment on table {table} is {quote_literal(mart.description)}"]
     statements += [
-        f"comment on column {table}.{_ident(column)} is {quote_literal(description)}"
+        f"comment on column {table}.{quote_identifier(column)} is {quote_literal(description)}"
         for column, description in mart.columns
     ]
     return ";\n".join(statements)
@@ -79,7 +75,9 @@ def publish(warehouse: Path, url: str, schema: str) -> int:
     if not SCHEMA_NAME.match(schema):
         raise PublishError(f"schema {schema!r} must be lowercase letters, digits and _")
     con, marts = open_marts(warehouse)
-    loading, previous = f"{schema}__loading", f"{schema}__previous"
+    live, loading, previous = (
+        quote_identifier(name) for name in (schema, f"{schema}__loading", f"{schema}__previous")
+    )
     with con:
         load_wheel_extension(con, "postgres")
         try:
@@ -88,27 +86,23 @@ def publish(warehouse: Path, url: str, schema: str) -> int:
             raise PublishError(
                 f"cannot connect to PostgreSQL at {_safe_url(url)}: {str(error).splitlines()[0]}"
             ) from error
-        _execute(con, f"drop schema if exists {_ident(loading)} cascade; create schema {_ident(loading)}")
+        _execute(con, f"drop schema if exists {loading} cascade; create schema {loading}")
         try:
             for mart in marts:
-                columns = ", ".join(_ident(column) for column in mart.column_names)
-                con.execute(
-                    f"create table {PG}.{_ident(loading)}.{_ident(mart.name)} as "
-                    f"select {columns} from {mart.relation}"
-                )
-                _execute(con, _comments(loading, mart))
+                table = f"{loading}.{quote_identifier(mart.name)}"
+                con.execute(f"create table {PG}.{table} as {mart.select_sql()}")
+                _execute(con, _comments(table, mart))
             # The swap, in one transaction: readers see the old schema or the new one.
             _execute(
                 con,
-                f"drop schema if exists {_ident(previous)} cascade; "
-                f"do $$ begin if exists (select from pg_namespace where nspname = "
-                f"{quote_literal(schema)}) then alter schema {_ident(schema)} rename to "
-                f"{_ident(previous)}; end if; end $$; "
-                f"alter schema {_ident(loading)} rename to {_ident(schema)}; "
-                f"drop schema if exists {_ident(previous)} cascade",
+                f"drop schema if exists {previous} cascade; "
+                "do $$ begin if exists (select from pg_namespace where nspname = "
+                f"{quote_literal(schema)}) then alter schema {live} rename to {previous}; "
+                f"end if; end $$; alter schema {loading} rename to {live}; "
+                f"drop schema if exists {previous} cascade",
             )
         except duckdb.Error as error:
-            _execute(con, f"drop schema if exists {_ident(loading)} cascade")
+            _execute(con, f"drop schema if exists {loading} cascade")
             raise PublishError(f"copy into PostgreSQL failed: {str(error).splitlines()[0]}") from error
     return len(marts)
 

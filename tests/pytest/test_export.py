@@ -74,11 +74,16 @@ def test_a_failed_export_leaves_the_previous_one_untouched(
     before = folder_state(out)
     partial = tmp_path / "partial.duckdb"
     shutil.copyfile(sample_warehouse, partial)
+    renamed = tmp_path / "renamed.duckdb"
+    shutil.copyfile(sample_warehouse, renamed)
     with duckdb.connect(str(partial)) as writer:
         writer.execute("drop table marts.dim_stores")
+    with duckdb.connect(str(renamed)) as writer:
+        writer.execute("alter table marts.dim_stores rename column region to store_region")
     cases = {
         tmp_path / "absent.duckdb": "no warehouse at",
-        partial: "lacks public mart(s) dim_stores",
+        partial: "lacks mart dim_stores of dbt's manifest",
+        renamed: "lacks column dim_stores.region of dbt's manifest",
     }
     for warehouse, message in cases.items():
         result = export(warehouse, out)
@@ -88,6 +93,7 @@ def test_a_failed_export_leaves_the_previous_one_untouched(
     assert folder_state(out) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "partial.duckdb",
+        "renamed.duckdb",
         "smartcart_parquet",
     ]
 

@@ -43,7 +43,7 @@ final as (
         shares.order_count,
         shares.net_revenue,
         shares.share_of_net_revenue,
-        cast(shares.net_revenue / nullif(shares.order_count, 0) as decimal(18, 4)) as average_order_value,
+        cast(shares.net_revenue / nullif(shares.order_count, 0) as decimal(18, 4)) as net_revenue_per_order,
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
         cast(shares.margin_amount as double precision)
