@@ -78,7 +78,7 @@ def open_marts(
     warehouse: Path, manifest: Path = DEFAULT_MANIFEST
 ) -> tuple[duckdb.DuckDBPyConnection, list[Mart]]:
     """An in-memory DuckDB connection with ``warehouse`` attached read-only as CATALOG, and its
-    public marts, all checked present."""
+    public marts, each checked present with every column of its contract."""
     marts = public_marts(manifest)
     if not warehouse.is_file():
         raise MartError(f"no warehouse at {warehouse}: run `make build` first")
@@ -97,12 +97,16 @@ def open_marts(
         ).fetchall()
     }
     tables = {table for table, _ in published}
-    problems = [
-        f"mart {mart.name}" if mart.name not in tables else f"column {mart.name}.{column}"
-        for mart in marts
-        for column in (mart.column_names if mart.name in tables else [None])
-        if column is None or (mart.name, column) not in published
-    ]
+    problems = []
+    for mart in marts:
+        if mart.name not in tables:
+            problems.append(f"mart {mart.name}")
+            continue
+        problems += [
+            f"column {mart.name}.{column}"
+            for column in mart.column_names
+            if (mart.name, column) not in published
+        ]
     if problems:
         con.close()
         shown = ", ".join(problems[:3]) + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")

@@ -90,26 +90,32 @@ def test_net_revenue_and_orders_by_month_and_store_equal_sales_kpis_monthly_by_s
 
 def test_metric_definitions_agree_with_the_monthly_mart(metric_warehouse: Path, tmp_path: Path):
     """The other governed metrics: one definition each, equal to the mart's column."""
-    metrics = [
-        "gross_sales", "returns_amount", "units_sold", "units_returned", "active_customers",
-        "new_customers", "returning_customers", "average_order_value",
-    ]  # fmt: skip
+    columns = {  # metric -> sales_kpis_monthly column
+        "gross_sales": "gross_sales", "discounts": "discounts", "returns_amount": "returns_amount",
+        "cost": "cost_amount", "margin": "margin_amount", "margin_rate": "margin_rate",
+        "units_sold": "units_sold", "units_returned": "units_returned",
+        "active_customers": "active_customers", "new_customers": "new_customers",
+        "returning_customers": "returning_customers", "average_order_value": "average_order_value",
+        "units_per_order": "units_per_order", "net_revenue_mom_growth": "net_revenue_mom_growth",
+    }  # fmt: skip
     rows = mf_query(
         metric_warehouse,
         tmp_path / "metrics.csv",
-        "--metrics", ",".join(metrics),
+        "--metrics", ",".join(columns),
         "--group-by", "metric_time__month",
         "--order", "metric_time__month",
     )  # fmt: skip
     mart = query(
         metric_warehouse,
-        f"select {', '.join(metrics)} from marts.sales_kpis_monthly order by month_start_date",
+        f"select {', '.join(columns.values())} from marts.sales_kpis_monthly order by month_start_date",
     )
     assert len(rows) == len(mart)
     for row, expected in zip(rows, mart, strict=True):
-        for name, value in zip(metrics, expected, strict=True):
-            got = row[name]
+        for metric, value in zip(columns, expected, strict=True):
+            got = row[metric]
             if value is None:
-                assert got == "", name
-            else:
-                assert Decimal(got).quantize(Decimal("0.0001")) == Decimal(str(value)), name
+                assert got == "", metric
+            elif isinstance(value, float):
+                assert float(got) == pytest.approx(value, rel=1e-9), metric
+            else:  # decimal(18, 4) money, rounded like the mart, or a count
+                assert Decimal(got).quantize(Decimal("0.0001")) == value, metric
