@@ -1,8 +1,15 @@
 # SmartCart: two commands.
+<<<<<<< HEAD
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
 #                ENCODING=... AS_OF=... WAREHOUSE=...)
 #   make load    only load RAW into the default build file, to run plain dbt commands on it
 #   make test    every test: ruff, dbt parse, conventions, sqlfluff, pytest (which runs the dbt builds)
+=======
+#   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...)
+#   make test    every test: dbt parse, lint, conventions, pytest (which runs the dbt builds)
+#   make export  every public mart of the warehouse as Parquet, beside it (docs/bi.md)
+#   make publish-postgres PG_URL=postgresql://...   mirror the public marts into PostgreSQL
+>>>>>>> issue-11
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -27,7 +34,13 @@ unexport RAW FORMAT AS_OF WAREHOUSE ENCODING
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
+<<<<<<< HEAD
 .PHONY: build load test lint docs clean
+=======
+PG_URL ?=
+
+.PHONY: build test lint docs clean export publish-postgres
+>>>>>>> issue-11
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -50,11 +63,23 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/dbt parse --warn-error --quiet
 	$(BIN)/python scripts/check_conventions.py target/manifest.json
+	# The semantic layer's definitions (MetricFlow), on the semantic manifest dbt parse wrote.
+	SMARTCART_DB_PATH=:memory: $(BIN)/mf validate-configs --skip-dw
 	# The dbt templater opens a connection: lint against an empty in-memory database.
 	SMARTCART_DB_PATH=:memory: $(BIN)/sqlfluff lint models tests/marts analyses
 
 test: lint
 	$(BIN)/python -m pytest tests/pytest
+
+# Both read the public marts listed in dbt's manifest from the published WAREHOUSE.
+export: $(VENV)/.installed
+	$(BIN)/dbt parse --quiet
+	$(BIN)/python scripts/export_marts.py --warehouse "$(WAREHOUSE)"
+
+publish-postgres: $(VENV)/.installed
+	@test -n "$(PG_URL)" || { echo "smartcart: set PG_URL=postgresql://user@host:port/database" >&2; exit 2; }
+	$(BIN)/dbt parse --quiet
+	$(BIN)/python scripts/publish_postgres.py --warehouse "$(WAREHOUSE)" --pg-url "$(PG_URL)"
 
 # The build generates the docs catalog of the published file; this serves it.
 docs: $(VENV)/.installed

@@ -164,7 +164,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             scenarios.contact_cost_per_customer,
             scenarios.campaign_days,
             coalesce(target_totals.targeted_customers, 0) as targeted_customers,
-            {{ ratio('target_totals.net_revenue', 'target_totals.order_count') }} as average_order_value,
+            {{ ratio('target_totals.net_revenue', 'target_totals.order_count') }} as net_revenue_per_order,
             {{ ratio(
                 'cast(target_totals.margin_amount as double precision)',
                 'target_totals.net_revenue_with_known_cost'
@@ -195,9 +195,9 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
     costed as (
         select
             responses.*,
-            responses.expected_incremental_orders * coalesce(responses.average_order_value, 0)
+            responses.expected_incremental_orders * coalesce(responses.net_revenue_per_order, 0)
                 as expected_incremental_revenue,
-            responses.discount_rate * coalesce(responses.average_order_value, 0)
+            responses.discount_rate * coalesce(responses.net_revenue_per_order, 0)
             * (responses.expected_incremental_orders + responses.expected_baseline_orders) as discount_cost,
             responses.targeted_customers * responses.contact_cost_per_customer as contact_cost
         from responses
@@ -225,7 +225,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             cast(margins.campaign_days as integer) as campaign_days,
             cast(margins.targeted_customers as integer) as targeted_customers,
             cast(margins.expected_responders as double precision) as expected_responders,
-            cast(margins.average_order_value as {{ money_type() }}) as average_order_value,
+            cast(margins.net_revenue_per_order as {{ money_type() }}) as net_revenue_per_order,
             cast(margins.baseline_orders_per_customer as double precision) as baseline_orders_per_customer,
             cast(margins.expected_incremental_orders as double precision) as expected_incremental_orders,
             cast(margins.expected_baseline_orders as double precision) as expected_baseline_orders,

@@ -137,11 +137,11 @@ class LoadError(Exception):
     """A problem with the input, stated in one line with its fix."""
 
 
-def _quote_identifier(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_literal(value: str) -> str:
+def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -156,13 +156,13 @@ def _xlsx_sheets(path: Path) -> list[str]:
     return [sheet.get("name") for sheet in root.iter(f"{namespace}sheet")]
 
 
-def _load_excel_extension(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's excel extension from the duckdb-ext-excel wheel (no download)."""
+def load_wheel_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Load a DuckDB extension from its ``duckdb-ext-<name>`` wheel (never downloaded)."""
     import duckdb_ext
 
     directory = Path(next(iter(duckdb_ext.__path__))) / "extensions"
-    con.execute(f"set extension_directory = {_quote_literal(str(directory))}")
-    con.execute("load excel")
+    con.execute(f"set extension_directory = {quote_literal(str(directory))}")
+    con.execute(f"load {name}")
 
 
 # Reasons a record of a text export cannot be read; staging quarantines the record with it
@@ -324,22 +324,22 @@ def _reader_sqls(
     (a workbook has one per sheet), in file order. A text export is read from its normalised
     copy with the one dialect it was written in, no sniffing."""
     name = path.name.lower()
-    location = _quote_literal(str(path))
+    location = quote_literal(str(path))
     if count.header:
         columns = ", ".join(
-            f"{_quote_literal(column)}: 'varchar'" for column in (*RECORD_COLUMNS, *count.header)
+            f"{quote_literal(column)}: 'varchar'" for column in (*RECORD_COLUMNS, *count.header)
         )
         return [
-            f"read_csv({_quote_literal(str(normalised))}, header = true, auto_detect = false,"
+            f"read_csv({quote_literal(str(normalised))}, header = true, auto_detect = false,"
             f" delim = ',', quote = '\"', escape = '\"', strict_mode = true,"
             f" columns = {{{columns}}})"
         ]
     if name.endswith(".parquet"):
         return [f"(select columns(*)::varchar from read_parquet({location}))"]
     if name.endswith(".xlsx"):
-        _load_excel_extension(con)
+        load_wheel_extension(con, "excel")
         return [
-            f"read_xlsx({location}, sheet = {_quote_literal(sheet)}, header = true, all_varchar = true)"
+            f"read_xlsx({location}, sheet = {quote_literal(sheet)}, header = true, all_varchar = true)"
             for sheet in _xlsx_sheets(path)
         ]
     raise LoadError(
@@ -363,12 +363,12 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
         mapping = mappings.get(column, Mapping())
         source = next((s for s in mapping.sources if s in present), None)
         if source is not None:
-            expression = mapping.template.replace("{}", _quote_identifier(source))
+            expression = mapping.template.replace("{}", quote_identifier(source))
             if column in ID_COLUMNS:
                 expression = WHOLE_NUMBER_ID.replace("{}", expression)
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
-            select.append(f"{_quote_literal(mapping.constant)} as {column}")
+            select.append(f"{quote_literal(mapping.constant)} as {column}")
         elif mapping.required:
             missing.append(" or ".join(mapping.sources))
         else:
@@ -439,7 +439,7 @@ def _load_into(
     columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
     with duckdb.connect(str(database)) as con:
         # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
-        catalog = _quote_identifier(con.sql("select current_database()").fetchall()[0][0])
+        catalog = quote_identifier(con.sql("select current_database()").fetchall()[0][0])
         table = f"{catalog}.raw.invoice_lines"
         con.execute(f"create schema if not exists {catalog}.raw")
         con.execute(
@@ -459,7 +459,7 @@ def _load_into(
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
         if raw_path.name.lower().endswith(".parquet"):
             count.records = con.sql(
-                f"select sum(num_rows) from parquet_file_metadata({_quote_literal(str(raw_path))})"
+                f"select sum(num_rows) from parquet_file_metadata({quote_literal(str(raw_path))})"
             ).fetchall()[0][0]
         elif not count.header:
             count.records = rows  # a workbook: its sheets as DuckDB's reader returns them

@@ -35,7 +35,7 @@ SCENARIO_COLUMNS = [
     "campaign_days",
     "targeted_customers",
     "expected_responders",
-    "average_order_value",
+    "net_revenue_per_order",
     "baseline_orders_per_customer",
     "expected_incremental_orders",
     "expected_baseline_orders",

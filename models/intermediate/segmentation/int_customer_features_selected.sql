@@ -23,10 +23,10 @@ final as (
         cast(customer_rfm.recency_days as double precision) as recency_days,
         cast(customer_rfm.frequency as double precision) as frequency,
         cast(customer_rfm.monetary as double precision) as monetary,
-        cast(dim_customers.average_order_value as double precision) as avg_order_value,
+        cast(dim_customers.net_revenue_per_order as double precision) as avg_order_value,
         cast(dim_customers.average_days_between_orders as double precision)
             as avg_days_between_orders,
-        cast(dim_customers.returns_rate as double precision) as return_rate,
+        cast(dim_customers.returned_value_rate as double precision) as return_rate,
         cast(dim_customers.tenure_days as double precision) as tenure_days,
         cast(dim_customers.age_at_last_invoice as double precision) as age
     from customer_rfm

@@ -74,10 +74,10 @@ final as (
         customer_totals.discount_amount,
         customer_totals.returns_amount,
         customer_totals.net_revenue,
-        {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returns_rate,
+        {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returned_value_rate,
         cast(
             {{ ratio('customer_totals.net_revenue', 'customer_totals.order_count') }} as {{ money_type() }}
-        ) as average_order_value,
+        ) as net_revenue_per_order,
         {{ ratio(
             dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),
             'customer_totals.order_count - 1'

@@ -46,7 +46,7 @@ final as (
         shares.net_revenue,
         shares.share_of_net_revenue,
         cast({{ ratio('shares.net_revenue', 'shares.order_count') }} as {{ money_type() }})
-            as average_order_value,
+            as net_revenue_per_order,
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
         {{ ratio(
