@@ -14,7 +14,7 @@ WAREHOUSE ?= warehouse/smartcart.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build test lint docs clean
+.PHONY: build test lint report docs clean
 
 # The virtualenv is rebuilt whenever the pinned requirements change.
 $(VENV)/.installed: requirements.txt
@@ -34,6 +34,10 @@ lint: $(VENV)/.installed
 
 test: lint
 	$(BIN)/python -m pytest tests/pytest
+
+# Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
+report: $(VENV)/.installed
+	$(BIN)/python scripts/build_report.py --warehouse "$(WAREHOUSE)"
 
 # The build generates the docs catalog of the published file; this serves it.
 docs: $(VENV)/.installed
