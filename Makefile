@@ -39,9 +39,14 @@ test: lint
 report: $(VENV)/.installed
 	$(BIN)/python scripts/build_report.py --warehouse "$(WAREHOUSE)"
 
-# The build generates the docs catalog of the published file; this serves it.
-docs: $(VENV)/.installed
-	$(BIN)/dbt docs serve --port 8080
+# Every build publishes the static docs site of its warehouse (dbt docs generate --static, one
+# self-contained page) as docs/<name>.html beside it; this serves it on localhost.
+DOCS_PAGE = $(dir $(WAREHOUSE))docs/$(basename $(notdir $(WAREHOUSE))).html
+DOCS_PORT ?= 8080
+docs:
+	@test -f "$(DOCS_PAGE)" || { echo "smartcart: no docs page at $(DOCS_PAGE): run make build first" >&2; exit 1; }
+	@echo "smartcart: docs at http://127.0.0.1:$(DOCS_PORT)/$(notdir $(DOCS_PAGE)) (or open $(DOCS_PAGE) itself); Ctrl-C stops"
+	$(PYTHON) -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory "$(dir $(DOCS_PAGE))"
 
 clean:
 	rm -rf target logs dbt_packages

@@ -3,7 +3,8 @@
 1. write: load the export into a fresh build file next to the warehouse, run ``dbt build``
    (models, unit tests and data tests) and ``dbt docs generate`` against it;
 2. audit: any failing test or model stops here;
-3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``).
+3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``),
+   and its docs site, one self-contained page, replaces ``docs/<warehouse name>.html`` beside it.
 
 A failure, a bad input or an interrupt leaves the published warehouse untouched and is reported
 in one line. Readers that hold the published file open (BI tools, read-only) keep reading the
@@ -51,6 +52,28 @@ def _on_interrupt(signum, frame) -> None:
 def build_path_for(warehouse: Path) -> Path:
     """The build file: beside the warehouse, so publishing is a same-filesystem rename."""
     return warehouse.with_name(f".{warehouse.name}.building")
+
+
+def docs_page_for(warehouse: Path) -> Path:
+    """The static docs site of exactly this warehouse (``dbt docs generate --static``)."""
+    return warehouse.parent / "docs" / f"{warehouse.stem}.html"
+
+
+# Two flaws of dbt's docs page that make a browser fetch URLs that do not exist (console errors):
+# SVG icons whose href is an un-interpolated Angular expression until Angular binds it
+# (ng-attr- binds it without the raw value ever reaching the browser), and a favicon link
+# written as an unexpanded JavaScript template (an empty inline icon fetches nothing).
+DOCS_PAGE_FIXES = {
+    "<use xlink:href=\"{{ getIcon(": "<use ng-attr-xlink:href=\"{{ getIcon(",
+    "href=\"${require('./assets/favicons/favicon.ico')}\"": 'href="data:,"',
+}
+
+
+def _write_docs_page(static_index: Path, destination: Path) -> None:
+    page = static_index.read_text(encoding="utf-8")
+    for broken, fixed in DOCS_PAGE_FIXES.items():
+        page = page.replace(broken, fixed)
+    destination.write_text(page, encoding="utf-8")
 
 
 def _remove_database(path: Path) -> None:
@@ -107,12 +130,18 @@ def build(raw: Path, format_name: str, warehouse: Path, as_of: str | None) -> in
     print(f"loaded {lines:,} raw lines from {raw} ({format_name}); building {building.name}")
     run_dbt(building, ["build"], as_of)
     # The docs site's catalog describes exactly the file that is published; --no-write-json
-    # keeps the build's target/run_results.json (per-node timings and test results).
-    run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
+    # keeps the build's target/run_results.json (per-node timings and test results); --static
+    # inlines manifest and catalog into one page that opens without a server.
+    run_dbt(building, ["docs", "generate", "--static", "--no-write-json"], as_of)
+    docs_page = docs_page_for(warehouse)
+    docs_page.parent.mkdir(exist_ok=True)
+    docs_building = docs_page.with_name(f".{docs_page.name}.building")
+    _write_docs_page(PROJECT_DIR / "target" / "static_index.html", docs_building)
     _checkpoint(building)
     if INTERRUPTED.is_set():
         raise KeyboardInterrupt
     os.replace(building, warehouse)
+    os.replace(docs_building, docs_page)
     return lines
 
 
