@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import html
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -53,11 +54,22 @@ def notebook_paths() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
+# A database error as DuckDB words it ("Catalog Error: Table with name ... does not exist!").
+DATABASE_ERROR = re.compile(r"\b[A-Z][A-Za-z]* Error: .*")
+
+
 def _failure(notebook, error) -> str:
-    """Which cell failed and why, in one line (jupysql puts the database's message last)."""
+    """Which cell failed and why, in one line: the database's own message when there is one
+    (jupysql prints it to the cell's output and raises a generic error)."""
     executed = [index for index, cell in enumerate(notebook.cells) if cell.get("execution_count")]
+    index = executed[-1] if executed else 0
+    outputs = notebook.cells[index].get("outputs", []) if notebook.cells else []
+    texts = [output.get("text", "") for output in outputs] + [str(error.evalue)]
+    for text in texts:
+        if match := DATABASE_ERROR.search(text):
+            return f"cell {index}: {match.group(0).strip()}"
     lines = [line.strip() for line in str(error.evalue).splitlines() if line.strip()]
-    return f"cell {executed[-1] if executed else 0}: {error.ename}: {lines[-1] if lines else ''}"
+    return f"cell {index}: {error.ename}: {lines[-1] if lines else ''}"
 
 
 async def _execute(path: Path, output_dir: Path):

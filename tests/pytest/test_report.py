@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import nbformat
 import pytest
 from chromium import chromium_page, screenshot
@@ -66,6 +67,19 @@ def test_report_without_a_warehouse_fails_in_one_line(tmp_path):
         f"smartcart: report failed: no warehouse at {tmp_path / 'missing.duckdb'}: run `make build` first"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_cell_stops_the_report_in_one_line(tmp_path):
+    # A warehouse that has the as-of date but none of the marts the notebooks read.
+    warehouse = tmp_path / "hollow.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts; create table marts.sales_forecast as select date '2024-01-31' as as_of_date")
+    result = run_report(warehouse, tmp_path / "out")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert re.fullmatch(r"smartcart: report failed: notebook \d\d_\w+\.ipynb failed at cell \d+: Catalog Error: .*", lines[0])
+    assert not (tmp_path / "out" / "smartcart_report.html").exists()
 
 
 def test_notebooks_run_on_the_sample(sample_report):
