@@ -1,15 +1,12 @@
 # SmartCart: two commands.
-<<<<<<< HEAD
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
 #                ENCODING=... AS_OF=... WAREHOUSE=...)
+#   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
+#   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
+#   make docs    serve the docs site the last build published beside the warehouse
 #   make load    only load RAW into the default build file, to run plain dbt commands on it
-#   make test    every test: ruff, dbt parse, conventions, sqlfluff, pytest (which runs the dbt builds)
-=======
-#   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...)
-#   make test    every test: dbt parse, lint, conventions, pytest (which runs the dbt builds)
 #   make export  every public mart of the warehouse as Parquet, beside it (docs/bi.md)
 #   make publish-postgres PG_URL=postgresql://...   mirror the public marts into PostgreSQL
->>>>>>> issue-11
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -20,6 +17,7 @@ FORMAT ?= smartcart
 AS_OF ?=
 WAREHOUSE ?= warehouse/smartcart.duckdb
 ENCODING ?= utf-8
+PG_URL ?=
 
 # User values reach the scripts through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
@@ -29,18 +27,13 @@ export SMARTCART_FORMAT := $(value FORMAT)
 export SMARTCART_AS_OF := $(value AS_OF)
 export SMARTCART_WAREHOUSE := $(value WAREHOUSE)
 export SMARTCART_ENCODING := $(value ENCODING)
-unexport RAW FORMAT AS_OF WAREHOUSE ENCODING
+export SMARTCART_PG_URL := $(value PG_URL)
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-<<<<<<< HEAD
-.PHONY: build load test lint docs clean
-=======
-PG_URL ?=
-
-.PHONY: build test lint docs clean export publish-postgres
->>>>>>> issue-11
+.PHONY: build load test lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -71,19 +64,28 @@ lint: $(VENV)/.installed
 test: lint
 	$(BIN)/python -m pytest tests/pytest
 
+# Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
+report: $(VENV)/.installed
+	$(BIN)/python scripts/build_report.py --warehouse "$$SMARTCART_WAREHOUSE"
+
+# Every build publishes the static docs site of its warehouse (dbt docs generate --static, one
+# self-contained page) as docs/<name>.html beside it; this serves it on localhost.
+DOCS_PAGE = $(dir $(value WAREHOUSE))docs/$(basename $(notdir $(value WAREHOUSE))).html
+DOCS_PORT ?= 8080
+docs:
+	@test -f "$(DOCS_PAGE)" || { echo "smartcart: no docs page at $(DOCS_PAGE): run make build first" >&2; exit 1; }
+	@echo "smartcart: docs at http://127.0.0.1:$(DOCS_PORT)/$(notdir $(DOCS_PAGE)) (or open $(DOCS_PAGE) itself); Ctrl-C stops"
+	$(PYTHON) -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory "$(dir $(DOCS_PAGE))"
+
 # Both read the public marts listed in dbt's manifest from the published WAREHOUSE.
 export: $(VENV)/.installed
 	$(BIN)/dbt parse --quiet
-	$(BIN)/python scripts/export_marts.py --warehouse "$(WAREHOUSE)"
+	$(BIN)/python scripts/export_marts.py --warehouse "$$SMARTCART_WAREHOUSE"
 
 publish-postgres: $(VENV)/.installed
-	@test -n "$(PG_URL)" || { echo "smartcart: set PG_URL=postgresql://user@host:port/database" >&2; exit 2; }
+	@test -n "$$SMARTCART_PG_URL" || { echo "smartcart: set PG_URL=postgresql://user@host:port/database" >&2; exit 2; }
 	$(BIN)/dbt parse --quiet
-	$(BIN)/python scripts/publish_postgres.py --warehouse "$(WAREHOUSE)" --pg-url "$(PG_URL)"
-
-# The build generates the docs catalog of the published file; this serves it.
-docs: $(VENV)/.installed
-	$(BIN)/dbt docs serve --port 8080
+	$(BIN)/python scripts/publish_postgres.py --warehouse "$$SMARTCART_WAREHOUSE" --pg-url "$$SMARTCART_PG_URL"
 
 clean:
 	rm -rf target logs dbt_packages

@@ -6,7 +6,8 @@
 3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``),
    and only while no other process holds the warehouse open for writing; a write-ahead log
    left beside it by a killed session is removed first, so it is never replayed onto the
-   new file.
+   new file; its docs site, one self-contained page, then replaces
+   ``docs/<warehouse name>.html`` beside it.
 
 A failure, a bad input or an interrupt (Ctrl-C, SIGTERM) leaves the published warehouse
 untouched, stops dbt and its worker processes (dbt runs in its own process group), removes
@@ -70,6 +71,28 @@ def build_path_for(warehouse: Path) -> Path:
     names its catalog after the file and dbt writes that name into SQL, so quotes and other
     punctuation of the warehouse's name become ``_`` here (the published name keeps them)."""
     return warehouse.with_name("." + re.sub(r"[^A-Za-z0-9_.-]", "_", warehouse.name) + ".building")
+
+
+def docs_page_for(warehouse: Path) -> Path:
+    """The static docs site of exactly this warehouse (``dbt docs generate --static``)."""
+    return warehouse.parent / "docs" / f"{warehouse.stem}.html"
+
+
+# Two flaws of dbt's docs page that make a browser fetch URLs that do not exist (console errors):
+# SVG icons whose href is an un-interpolated Angular expression until Angular binds it
+# (ng-attr- binds it without the raw value ever reaching the browser), and a favicon link
+# written as an unexpanded JavaScript template (an empty inline icon fetches nothing).
+DOCS_PAGE_FIXES = {
+    "<use xlink:href=\"{{ getIcon(": "<use ng-attr-xlink:href=\"{{ getIcon(",
+    "href=\"${require('./assets/favicons/favicon.ico')}\"": 'href="data:,"',
+}
+
+
+def _write_docs_page(static_index: Path, destination: Path) -> None:
+    page = static_index.read_text(encoding="utf-8")
+    for broken, fixed in DOCS_PAGE_FIXES.items():
+        page = page.replace(broken, fixed)
+    destination.write_text(page, encoding="utf-8")
 
 
 def _side_files(database: Path) -> list[Path]:
@@ -374,12 +397,18 @@ def build(
         if failures:
             raise BuildError(_refusal(building, failures))
         # The docs site's catalog describes exactly the file that is published; --no-write-json
-        # keeps the build's target/run_results.json (per-node timings and test results).
-        failures = run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
+        # keeps the build's target/run_results.json (per-node timings and test results); --static
+        # inlines manifest and catalog into one page that opens without a server.
+        failures = run_dbt(building, ["docs", "generate", "--static", "--no-write-json"], as_of)
         if failures:
             raise BuildError(failures[0])
+        docs_page = docs_page_for(warehouse)
+        docs_page.parent.mkdir(exist_ok=True)
+        docs_building = docs_page.with_name(f".{docs_page.name}.building")
+        _write_docs_page(PROJECT_DIR / "target" / "static_index.html", docs_building)
         _checkpoint(building)
         publish(building, warehouse)
+        os.replace(docs_building, docs_page)
     except BuildError:
         # A build that ran and failed keeps its file for inspection (and plain dbt commands).
         _remove_side_files(building)

@@ -14,7 +14,8 @@ Rules (README, "Layout and conventions"):
 - every model has a primary-key test: ``unique`` and ``not_null`` on one column, or
   ``unique_combination_of_columns``;
 - ``source()`` is used only in staging;
-- every ``access: public`` model has an enforced contract.
+- every ``access: public`` model has an enforced contract;
+- every exposure has a description and depends only on public models with an enforced contract.
 
 Every deviation is listed in EXCEPTIONS with its reason (the README's "Deviations" list is this
 list). Prints one line per violation; exit 1 if any.
@@ -158,6 +159,19 @@ def check(manifest: dict) -> list[str]:
         for rule, subject in EXCEPTIONS
         if (rule, subject) not in used
     ]
+    return violations + _exposure_violations(manifest)
+
+
+def _exposure_violations(manifest: dict) -> list[str]:
+    violations = []
+    for exposure in sorted(manifest["exposures"].values(), key=lambda e: e["unique_id"]):
+        where = f"{exposure['original_file_path']}: exposure {exposure['name']}"
+        if not exposure["description"].strip():
+            violations.append(f"{where}: no description")
+        for unique_id in exposure["depends_on"]["nodes"]:
+            node = manifest["nodes"].get(unique_id, {})
+            if node.get("access") != "public" or not node.get("config", {}).get("contract", {}).get("enforced"):
+                violations.append(f"{where}: depends on {unique_id}, not a public contracted model")
     return violations
 
 
