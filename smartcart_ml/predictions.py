@@ -60,6 +60,8 @@ FEATURES = [
     "revenue_last_90d",
     "order_rate",
     "recency_over_gap",
+    "median_order_day_revenue",
+    "max_order_day_revenue",
 ]
 ACCURACY_COLUMNS = [
     "target",
@@ -107,11 +109,11 @@ class PredictionSettings:
     medium_risk_from: float = 0.4
 
     @classmethod
-    def from_meta(cls, meta_get) -> PredictionSettings:
-        """The settings a dbt Python model gets as meta (``dbt.config.meta_get``)."""
+    def from_meta(cls, meta: dict) -> PredictionSettings:
+        """The settings a dbt Python model gets as meta (``dbt.config.get("meta")``)."""
         return cls(
-            churn_window_days=int(meta_get("churn_window_days")),
-            value_horizon_days=int(meta_get("prediction_value_horizon_days")),
+            churn_window_days=int(meta["churn_window_days"]),
+            value_horizon_days=int(meta["prediction_value_horizon_days"]),
         )
 
 
@@ -131,6 +133,7 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
         recent_90=days["order_count"].where(age < 90, 0),
         revenue_90=days["net_revenue"].where(age < 90, 0.0),
         order_day=ordered.astype(int),
+        order_day_revenue=days["net_revenue"].where(ordered),
     )
     grouped = days.groupby("customer_id")
     out = pd.DataFrame(
@@ -144,6 +147,8 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
             "orders_last_30d": grouped["recent_30"].sum(),
             "orders_last_90d": grouped["recent_90"].sum(),
             "revenue_last_90d": grouped["revenue_90"].sum().astype(float),
+            "median_order_day_revenue": grouped["order_day_revenue"].median().astype(float).fillna(0.0),
+            "max_order_day_revenue": grouped["order_day_revenue"].max().astype(float).fillna(0.0),
         }
     )
     out["recency_days"] = out["last_order_age"].fillna(out["tenure_days"])
@@ -188,7 +193,12 @@ def _log_features(x):
 def _classifier(name: str, random_state: int):
     if name == GRADIENT_BOOSTING:
         return HistGradientBoostingClassifier(
-            max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=30, random_state=random_state
+            max_iter=200,
+            learning_rate=0.03,
+            max_depth=2,
+            min_samples_leaf=50,
+            l2_regularization=1.0,
+            random_state=random_state,
         )
     return make_pipeline(FunctionTransformer(_log_features), StandardScaler(), LogisticRegression(max_iter=1000))
 

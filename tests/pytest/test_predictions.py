@@ -53,6 +53,7 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     assert a["order_rate"] == pytest.approx(3 / 31)
     assert a["recency_over_gap"] == pytest.approx(10 / 20)  # one 20-day gap between order days
     assert (a["repeat_days"], a["first_to_last_days"], a["repeat_revenue_per_day"]) == (1, 20, 70.0)
+    assert (a["median_order_day_revenue"], a["max_order_day_revenue"]) == (75.0, 100.0)  # the return day is no order day
     assert (b["tenure_days"], b["recency_days"], b["repeat_days"]) == (60, 60, 0)
     assert b["recency_over_gap"] == pytest.approx(60 / 61)  # no gap yet: the tenure stands in
     later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
