@@ -428,6 +428,28 @@ def risk_band(probability: np.ndarray, settings: PredictionSettings) -> np.ndarr
     )
 
 
+def churn_scores(
+    name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
+) -> np.ndarray:
+    """Churn probabilities of the customers of ``current`` (features as of ``as_of_date``) by the
+    churn model ``name`` fitted on its training window before ``as_of_date``."""
+    if name == NAIVE_RATE:
+        return np.exp(-_naive_orders(current, settings.churn_window_days))
+    train, labels = training_window(customer_days, as_of_date, settings.churn_window_days)
+    columns = _churn_columns(name)
+    model = _classifier(name, settings.random_state).fit(train[columns], labels["churned"])
+    return model.predict_proba(current[columns])[:, 1]
+
+
+def value_scores(
+    name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
+) -> pd.DataFrame:
+    """Orders, revenue, CLV and probability_alive of the customers of ``current`` by the value
+    model ``name`` fitted on its training window before ``as_of_date`` (no season factor)."""
+    train, labels = training_window(customer_days, as_of_date, settings.value_horizon_days)
+    return _value_predictions(name, train, labels, current, settings)
+
+
 def score_customers(
     customer_days: pd.DataFrame,
     customer_ids: pd.Series,
@@ -446,21 +468,14 @@ def score_customers(
         raise ValueError(f"{int(missing.sum())} customers have no invoice day up to as_of_date")
     notes = []
     churn_model, churn_note = chosen[CHURN]
-    if churn_model == NAIVE_RATE:
-        churn = np.exp(-_naive_orders(current, settings.churn_window_days))
-    else:
-        train, labels = training_window(customer_days, as_of_date, settings.churn_window_days)
-        columns = _churn_columns(churn_model)
-        model = _classifier(churn_model, settings.random_state).fit(train[columns], labels["churned"])
-        churn = model.predict_proba(current[columns])[:, 1]
+    churn = churn_scores(churn_model, customer_days, current, as_of_date, settings)
     value_model, value_note = chosen[VALUE]
-    train, labels = training_window(customer_days, as_of_date, settings.value_horizon_days)
     try:
-        value = _value_predictions(value_model, train, labels, current, settings)
+        value = value_scores(value_model, customer_days, current, as_of_date, settings)
     except DegenerateFit as error:  # BG/NBD refitted as of as_of_date can collapse too
         notes.append(f"{value_model} not served ({error}): naive rate baseline")
         value_model = NAIVE_RATE
-        value = _value_predictions(value_model, train, labels, current, settings)
+        value = value_scores(value_model, customer_days, current, as_of_date, settings)
     if season_factor is None or not np.isfinite(season_factor) or season_factor <= 0:
         notes.append("no season factor (no total sales forecast): value predictions unscaled")
         season_factor = 1.0

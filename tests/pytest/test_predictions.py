@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from smartcart_ml import predictions as p
 
 CUTOFF = "2024-01-31"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Fit on one thread, as the dbt models do (OpenMP oversubscription is slower on a busy machine)."""
+    with threadpool_limits(1):
+        yield
 
 
 def customer_days(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
