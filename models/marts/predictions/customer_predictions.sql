@@ -28,7 +28,7 @@ final as (
         results.churn_model_name,
         results.value_model_name,
         cast(results.season_factor as double) as season_factor,
-        results.prediction_note
+        cast(results.prediction_note as {{ dbt.type_string() }}) as prediction_note
     from results
     cross join as_of_date
 

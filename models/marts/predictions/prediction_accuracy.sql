@@ -24,7 +24,7 @@ final as (
         cast(total_actual as decimal(18, 4)) as total_actual,
         cast(total_error_share as double) as total_error_share,
         is_chosen,
-        note
+        cast(note as {{ dbt.type_string() }}) as note
     from backtest
 
 )
