@@ -1,0 +1,15 @@
+"""The out-of-time backtest of every churn and value candidate, run once per build (grain:
+target x model x evaluation bucket). The logic is smartcart_ml.predictions.backtest."""
+
+from threadpoolctl import threadpool_limits
+
+from smartcart_ml.predictions import PredictionSettings, backtest
+
+
+def model(dbt, session):
+    settings = PredictionSettings.from_meta(dbt.config.get("meta"))
+    customer_days = dbt.ref("int_customer_days_aggregated").df()
+    as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
+    with threadpool_limits(1):
+        accuracy = backtest(customer_days, as_of_date, settings)
+    return accuracy

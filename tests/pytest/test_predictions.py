@@ -1,0 +1,170 @@
+"""smartcart_ml.predictions on small hand-computed fixtures and one seeded synthetic history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+
+from smartcart_ml import predictions as p
+
+CUTOFF = "2024-01-31"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Fit on one thread, as the dbt models do (OpenMP oversubscription is slower on a busy machine)."""
+    with threadpool_limits(1):
+        yield
+
+
+def customer_days(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["customer_id", "activity_date", "order_count", "net_revenue"])
+
+
+# A: orders on Jan 1 (1, 100) and Jan 21 (2, 50), a return on Jan 25 (-10), an order after the
+# cutoff. B: one order on Dec 2.
+HAND = customer_days(
+    [
+        ("A", "2024-01-01", 1, 100.0),
+        ("A", "2024-01-21", 2, 50.0),
+        ("A", "2024-01-25", 0, -10.0),
+        ("A", "2024-02-10", 1, 30.0),
+        ("B", "2023-12-02", 1, 40.0),
+    ]
+)
+
+
+def synthetic_days(customers: int = 400, seed: int = 7) -> pd.DataFrame:
+    """Customers with their own order rate over 2023; a third stop ordering at a random date."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2023-01-01")
+    rows = []
+    for number in range(customers):
+        rate = rng.gamma(2.0, 1 / 40)  # orders per day, mean 0.05
+        first = int(rng.integers(0, 200))
+        stop = int(rng.integers(first, 365)) if number % 3 == 0 else 365
+        for day in range(first, stop):
+            if day == first or rng.random() < rate:
+                rows.append((f"C{number:04d}", start + pd.Timedelta(days=day), 1, float(rng.gamma(2.0, 25.0))))
+    return customer_days(rows)
+
+
+def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
+    features = p.features_as_of(HAND, CUTOFF)
+    a, b = features.loc["A"], features.loc["B"]
+    assert (a["tenure_days"], a["recency_days"], a["order_count"], a["order_days"]) == (30, 10, 3, 2)
+    assert a["net_revenue"] == 140.0 and a["revenue_per_order"] == pytest.approx(140 / 3)
+    # Jan 1 is 30 days before the cutoff: outside the last 30 days, inside the last 90.
+    assert (a["orders_last_30d"], a["orders_last_90d"], a["revenue_last_90d"]) == (2, 3, 140.0)
+    assert a["order_rate"] == pytest.approx(3 / 31)
+    assert a["recency_over_gap"] == pytest.approx(10 / 20)  # one 20-day gap between order days
+    assert (a["repeat_days"], a["first_to_last_days"], a["repeat_revenue_per_day"]) == (1, 20, 70.0)
+    assert (a["median_order_day_revenue"], a["max_order_day_revenue"]) == (75.0, 100.0)  # the return day is no order day
+    assert (b["tenure_days"], b["recency_days"], b["repeat_days"]) == (60, 60, 0)
+    assert b["recency_over_gap"] == pytest.approx(60 / 61)  # no gap yet: the tenure stands in
+    later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
+    with_future = p.features_as_of(pd.concat([HAND, later_order]), CUTOFF)
+    pd.testing.assert_frame_equal(with_future, features)
+
+
+def test_labels_count_the_horizon_after_the_cutoff():
+    labels = p.labels_after(HAND, pd.Index(["A", "B"]), CUTOFF, 30)
+    assert labels.loc["A"].tolist() == [1.0, 30.0, 0]
+    assert labels.loc["B"].tolist() == [0.0, 0.0, 1]
+    assert p.labels_after(HAND, pd.Index(["A"]), CUTOFF, 9)["churned"].tolist() == [1]  # Feb 10 is day 10
+
+
+def test_naive_rate_extrapolates_orders_per_day_over_at_least_the_horizon():
+    features = p.features_as_of(HAND, CUTOFF)
+    # A: 3 orders over max(31, 90) days; B: 1 order over max(61, 90) days; times 90.
+    assert p._naive_orders(features, 90).tolist() == pytest.approx([3.0, 1.0])
+    # 20-day horizon: A over 31 days, B over 61.
+    assert p._naive_orders(features, 20).tolist() == pytest.approx([3 / 31 * 20, 1 / 61 * 20])
+
+
+def test_churn_accuracy_by_hand():
+    table = p.churn_accuracy("m", pd.Series([0.1, 0.4, 0.35, 0.8]), pd.Series([0, 0, 1, 1]))
+    overall = table[table["evaluation_bucket"] == p.OVERALL].iloc[0]
+    # Pairs (churned, retained) ranked right: (0.35 > 0.1), (0.8 > 0.1), (0.8 > 0.4); wrong: (0.35 < 0.4).
+    assert overall["auc"] == pytest.approx(0.75)
+    assert overall["brier_score"] == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
+    deciles = table[table["evaluation_bucket"] != p.OVERALL]
+    assert deciles["customers_scored"].sum() == 4
+    assert deciles["mean_predicted"].tolist() == [0.1, 0.35, 0.4, 0.8]
+    assert deciles["mean_observed"].tolist() == [0, 1, 0, 1]
+
+
+def test_value_accuracy_by_hand():
+    row = p.value_accuracy("m", pd.Series([10.0, 0.0, 5.0]), pd.Series([0.0, 0.0, 10.0])).iloc[0]
+    assert row["mae_per_customer"] == pytest.approx(5.0)
+    assert (row["total_predicted"], row["total_actual"]) == (15.0, 10.0)
+    assert row["total_error_share"] == pytest.approx(0.5)
+
+
+def test_risk_bands_at_their_thresholds():
+    bands = p.risk_band(np.array([0.7, 0.69, 0.4, 0.39]), p.PredictionSettings())
+    assert bands.tolist() == ["high", "medium", "medium", "low"]
+
+
+def test_too_few_customers_fall_back_to_the_naive_rate_and_say_so():
+    accuracy = p.backtest(HAND, "2024-03-01", p.PredictionSettings())
+    assert set(accuracy["model_name"]) == {p.NAIVE_RATE}
+    assert accuracy["is_chosen"].all()
+    assert accuracy["note"].str.contains("customers known at the cutoff").all()
+    scored = p.score_customers(HAND, pd.Series(["A", "B"]), "2024-03-01", accuracy, 1.0, p.PredictionSettings())
+    # A as of Mar 1: 4 orders over max(61, 90) days -> 4 expected in 90 days, 4 x 42.5 revenue.
+    a = scored.set_index("customer_id").loc["A"]
+    assert a["expected_orders_90d"] == pytest.approx(4.0)
+    assert a["expected_revenue_90d"] == pytest.approx(4 * 170 / 4)
+    assert a["churn_probability"] == pytest.approx(np.exp(-4.0))
+    assert a["clv_365d"] == pytest.approx(170 * 365 / 90)
+    assert "naive rate baseline" in a["prediction_note"]
+
+
+def test_one_time_buyers_only_give_one_churn_class_and_no_bg_nbd():
+    rows = [(f"C{n}", str(pd.Timestamp("2023-01-01") + pd.Timedelta(days=n)), 1, 10.0) for n in range(300)]
+    accuracy = p.backtest(customer_days(rows), "2023-12-31", p.PredictionSettings())
+    churn = accuracy[accuracy["target"] == p.CHURN]
+    assert set(churn["model_name"]) == {p.NAIVE_RATE}
+    assert churn["note"].str.contains("churned or retained").all()
+    bg_nbd = accuracy[accuracy["model_name"] == p.BG_NBD].iloc[0]
+    assert "repeat order" in bg_nbd["note"] and not bg_nbd["is_chosen"] and bg_nbd["customers_scored"] == 0
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    days = synthetic_days()
+    settings = p.PredictionSettings()
+    return days, settings, p.backtest(days, "2023-12-31", settings)
+
+
+def test_backtest_scores_every_candidate_and_chooses_the_best(synthetic):
+    _, _, accuracy = synthetic
+    overall = accuracy[accuracy["evaluation_bucket"] == p.OVERALL].set_index(["target", "model_name"])
+    assert set(overall.loc[p.CHURN].index) == set(p.CHURN_MODELS)
+    assert set(overall.loc[p.VALUE].index) == set(p.VALUE_MODELS)
+    churn, value = overall.loc[p.CHURN], overall.loc[p.VALUE].dropna(subset=["mae_per_customer"])
+    assert churn.loc[churn["is_chosen"]].index == [churn["brier_score"].idxmin()]
+    assert value.loc[value["is_chosen"]].index == [value["mae_per_customer"].idxmin()]
+    # Customers that stopped ordering are told apart from active ones better than chance.
+    assert churn["auc"].min() > 0.6
+    deciles = accuracy[(accuracy["target"] == p.CHURN) & (accuracy["evaluation_bucket"] != p.OVERALL)]
+    assert (deciles.groupby("model_name")["evaluation_bucket"].count() == 10).all()
+
+
+def test_scoring_keeps_every_customer_and_applies_the_season_factor(synthetic):
+    days, settings, accuracy = synthetic
+    ids = pd.Series(sorted(days["customer_id"].unique()))
+    plain = p.score_customers(days, ids, "2023-12-31", accuracy, 1.0, settings)
+    doubled = p.score_customers(days, ids, "2023-12-31", accuracy, 2.0, settings)
+    assert plain["customer_id"].tolist() == ids.tolist()
+    assert doubled["expected_revenue_90d"].to_numpy() == pytest.approx(2 * plain["expected_revenue_90d"].to_numpy())
+    assert doubled["clv_365d"].to_numpy() == pytest.approx(plain["clv_365d"].to_numpy())  # a year spans the season
+    assert plain["churn_probability"].between(0, 1).all() and (plain["expected_revenue_90d"] >= 0).all()
+    unknown = p.score_customers(days, ids, "2023-12-31", accuracy, None, settings)
+    assert unknown["season_factor"].eq(1.0).all()
+    assert unknown["prediction_note"].str.contains("no season factor").all()
+    with pytest.raises(ValueError, match="1 customers have no invoice day"):
+        p.score_customers(days, pd.concat([ids, pd.Series(["nobody"])]), "2023-12-31", accuracy, 1.0, settings)
