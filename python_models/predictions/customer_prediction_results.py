@@ -9,10 +9,10 @@ from smartcart_ml.predictions import PredictionSettings, score_customers
 def model(dbt, session):
     settings = PredictionSettings.from_meta(dbt.config.get("meta"))
     customer_days = dbt.ref("int_customer_days_aggregated").df()
-    customer_ids = dbt.ref("dim_customers").project("customer_id").df()["customer_id"]
+    customer_ids = dbt.ref("int_customers_rfm_scored").project("customer_id").df()["customer_id"]
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
     accuracy = dbt.ref("prediction_backtest_results").df()
-    season = dbt.ref("int_prediction_season_compared").df()["season_factor"].iloc[0]
+    season = dbt.ref("int_prediction_seasons_compared").df()["season_factor"].iloc[0]
     with threadpool_limits(1):
         predictions = score_customers(
             customer_days, customer_ids, as_of_date, accuracy, None if season is None else float(season), settings

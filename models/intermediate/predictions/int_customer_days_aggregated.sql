@@ -16,7 +16,7 @@ final as (
         customer_id,
         invoice_date as activity_date,
         cast(sum(case when invoice_type = 'order' then 1 else 0 end) as integer) as order_count,
-        cast(sum(product_net_amount) as decimal(18, 4)) as net_revenue
+        cast(sum(product_net_amount) as {{ money_type() }}) as net_revenue
     from orders
     where customer_id is not null
     group by customer_id, invoice_date

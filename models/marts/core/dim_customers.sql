@@ -34,6 +34,12 @@ as_of_date as (
 
 ),
 
+predictions as (
+
+    select * from {{ ref('customer_prediction_results') }}
+
+),
+
 attributes as (
 
     {#- Attributes as last exported: gender, signup and country are constant per customer in
@@ -93,7 +99,11 @@ final as (
         customer_rfm.rfm_segment,
         customer_rfm.rfm_cell,
         tiered_customers.value_tier,
-        tiered_customers.is_top_10_percent
+        tiered_customers.is_top_10_percent,
+        cast(predictions.churn_probability as double) as churn_probability,
+        predictions.churn_risk_band,
+        cast(predictions.expected_revenue_90d as {{ money_type() }}) as expected_revenue_90d,
+        cast(predictions.clv_365d as {{ money_type() }}) as clv_365d
     from attributes
     left join customer_totals
         on attributes.customer_id = customer_totals.customer_id
@@ -101,6 +111,8 @@ final as (
         on attributes.customer_id = tiered_customers.customer_id
     left join customer_rfm
         on attributes.customer_id = customer_rfm.customer_id
+    left join predictions
+        on attributes.customer_id = predictions.customer_id
     cross join as_of_date
 
 )
