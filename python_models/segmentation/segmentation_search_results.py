@@ -26,5 +26,6 @@ def model(dbt, session):
             random_state=int(settings["segmentation_random_state"]),
             n_bootstrap=int(settings["segmentation_bootstrap_samples"]),
             min_repeat_share=float(settings["segmentation_min_repeat_share"]),
+            sample_size=int(settings["segmentation_sample_size"]),
         )
     return diagnostics_table(result, min_cluster_share)
