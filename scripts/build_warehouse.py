@@ -133,8 +133,15 @@ def _invoke(runner, args: list[str]):
 
 
 def _checkpoint(database: Path) -> None:
-    """Fold the write-ahead log into the file, so the published warehouse is one file."""
-    with duckdb.connect(str(database)) as con:
+    """Fold the write-ahead log into the file, so the published warehouse is one file.
+
+    dbt's connection is still open in this process: DuckDB wants the same options."""
+    config = {
+        "memory_limit": os.environ["SMARTCART_MEMORY_LIMIT"],
+        "threads": os.environ["SMARTCART_THREADS"],
+        "temp_directory": os.environ["SMARTCART_TEMP_DIRECTORY"],
+    }
+    with contextlib.chdir(database.parent), duckdb.connect(database.name, config=config) as con:
         con.execute("checkpoint")
 
 
