@@ -2,6 +2,7 @@
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
 #                ENCODING=... AS_OF=... WAREHOUSE=...)
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
+#   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
 #   make docs    serve the docs site the last build published beside the warehouse
 #   make load    only load RAW into the default build file, to run plain dbt commands on it
@@ -33,7 +34,7 @@ unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build load test lint report docs export publish-postgres clean
+.PHONY: build load test test-fast lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -61,8 +62,13 @@ lint: $(VENV)/.installed
 	# The dbt templater opens a connection: lint against an empty in-memory database.
 	SMARTCART_DB_PATH=:memory: $(BIN)/sqlfluff lint models tests/marts analyses
 
+# The session's warehouse builds run in the background, SMARTCART_TEST_BUILD_JOBS (2) at a
+# time (tests/pytest/conftest.py); the 15 slowest tests are listed at the end.
 test: lint
-	$(BIN)/python -m pytest tests/pytest
+	$(BIN)/python -m pytest tests/pytest --durations=15
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/pytest -m "not build"
 
 # Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
 report: $(VENV)/.installed

@@ -1,18 +1,30 @@
-"""Benchmark the warehouse build on a large generated export; write benchmarks/results.json.
+"""Benchmark the warehouse build: a scale curve of generated exports and the real file.
 
-    python scripts/benchmark.py [--customers 16000]
+    python scripts/benchmark.py [--customers 16000 64000] [--real | --no-real]
 
-Generates (once, cached in benchmarks/data/, not committed) an export of about 1M lines with
-scripts/generate_sample.py, then measures, each in a fresh process:
-- load: scripts/load_raw.py into an empty DuckDB file (wall time, peak memory);
-- build: scripts/build_warehouse.py (load + dbt build + docs + publish; wall, peak memory),
-  with per-node timings from dbt's target/run_results.json.
-Results go to benchmarks/results.json, keyed by dataset, so they are reviewed with the code.
+For each generated size (``--customers``; 16,000 ≈ 1 M lines, 64,000 ≈ 4 M, 256,000 ≈ 16 M)
+an export is generated once with scripts/generate_sample.py (cached in benchmarks/data/, not
+committed); then the real UCI Online Retail file of ../shared/data (when present). Each export
+is built in a fresh process by scripts/build_warehouse.py (load, parse, dbt build, docs
+generate, publish) into a scratch folder with its own dbt target folder, measuring:
+
+- wall time, lines per second and the load average before and after (the machine is shared:
+  read every figure beside its load);
+- peak memory of the whole process tree (the build, DuckDB inside it, forecasting workers),
+  sampled from /proc every 0.2 s;
+- the wall time of each phase (load, parse, build = models and tests, docs, publish), from
+  the time each phase's first output line reached the benchmark;
+- thread-seconds per node type and the ten slowest nodes, from the build's run_results.json.
+
+Results go to benchmarks/results.json, keyed by dataset (a rerun replaces that entry), and a
+chart of time and memory against lines to benchmarks/scale.png when matplotlib is installed.
+Speed and memory targets are judged here, never in timed tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import os
@@ -20,36 +32,102 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCRIPTS = PROJECT_DIR / "scripts"
 BENCHMARK_DIR = PROJECT_DIR / "benchmarks"
+REAL_FILE = PROJECT_DIR.parent / "shared" / "data" / "online_retail_2010_12_to_2011_08.csv"
+
+# A phase starts with the first output line that contains its marker (in this order).
+PHASE_MARKERS = [
+    ("parse", "loaded "),
+    ("build", "Found "),
+    ("docs", "Building catalog"),
+    ("publish", "Catalog written"),
+]
 
 
-def _timed(command: list[str]) -> dict:
-    """Run ``command``; return its wall time and peak memory (this child's own rusage)."""
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants (0 for vanished processes)."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+class _PeakMemory(threading.Thread):
+    """Samples the process tree's resident memory until the process ends."""
+
+    def __init__(self, process: subprocess.Popen):
+        super().__init__(daemon=True)
+        self.process, self.peak = process, 0
+
+    def run(self) -> None:
+        while self.process.poll() is None:
+            self.peak = max(self.peak, _tree_rss_bytes(self.process.pid))
+            time.sleep(0.2)
+
+
+def _build(raw: Path, format_name: str, scratch: Path) -> dict:
+    """Build ``raw`` into ``scratch``; wall, phases, peak memory and dbt's per-node results."""
+    env = {**os.environ, "DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
+    command = [sys.executable, str(SCRIPTS / "build_warehouse.py"), "--raw", str(raw),
+               "--format", format_name, "--warehouse", str(scratch / "smartcart.duckdb")]
+    load_before = os.getloadavg()
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark step failed: {' '.join(command)}")
-    return {"seconds": round(seconds, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024)}
-
-
-def _node_timings() -> dict[str, float]:
-    results = json.loads((PROJECT_DIR / "target" / "run_results.json").read_text())
-    timings = {
-        result["unique_id"].split(".", 2)[-1]: round(result["execution_time"], 2)
-        for result in results["results"]
-        if result["unique_id"].startswith(("model.", "seed."))
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    memory = _PeakMemory(process)
+    memory.start()
+    marks, pending, tail = {"load": 0.0}, list(PHASE_MARKERS), []
+    for line in process.stdout:
+        tail = [*tail[-20:], line]
+        if pending and pending[0][1] in line:
+            marks[pending.pop(0)[0]] = time.perf_counter() - start
+    process.wait()
+    wall = time.perf_counter() - start
+    memory.join()
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark build failed: {' '.join(command)}\n{''.join(tail)}")
+    ends = [*list(marks.values())[1:], wall]
+    run_results = json.loads((scratch / "target" / "run_results.json").read_text())
+    return {
+        "wall_seconds": round(wall, 1),
+        "phase_seconds": {name: round(end - begin, 1) for (name, begin), end in zip(marks.items(), ends)},
+        "peak_memory_mib": round(memory.peak / 2**20),
+        "load_average": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+        "warehouse_mib": round((scratch / "smartcart.duckdb").stat().st_size / 2**20),
+        **_node_summary(run_results),
     }
-    return dict(sorted(timings.items(), key=lambda item: -item[1]))
 
 
-def run(customers: int) -> dict:
+def _node_summary(run_results: dict) -> dict:
+    """Thread-seconds per node type (models run two at a time) and the ten slowest nodes."""
+    kinds: dict[str, float] = {}
+    for result in run_results["results"]:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0.0) + result["execution_time"]
+    slowest = sorted(run_results["results"], key=lambda result: -result["execution_time"])[:10]
+    return {
+        "node_seconds_by_type": {kind: round(seconds, 1) for kind, seconds in sorted(kinds.items())},
+        "slowest_nodes_seconds": {
+            result["unique_id"].split(".", 2)[-1]: round(result["execution_time"], 2) for result in slowest
+        },
+    }
+
+
+def _generated_export(customers: int) -> Path:
     export = BENCHMARK_DIR / "data" / f"invoice_lines_{customers}.csv.gz"
     if not export.exists():
         export.parent.mkdir(parents=True, exist_ok=True)
@@ -58,35 +136,78 @@ def run(customers: int) -> dict:
              "--output", str(export)],
             check=True,
         )
-    with gzip.open(export, "rb") as handle:
-        lines = sum(1 for _ in handle) - 1
-    with tempfile.TemporaryDirectory() as scratch:
-        load = _timed([sys.executable, str(SCRIPTS / "load_raw.py"), "--raw", str(export),
-                       "--database", f"{scratch}/load.duckdb"])
-        build = _timed([sys.executable, str(SCRIPTS / "build_warehouse.py"), "--raw", str(export),
-                        "--warehouse", f"{scratch}/smartcart.duckdb"])
-        size_mib = round(Path(scratch, "smartcart.duckdb").stat().st_size / 2**20)
+    return export
+
+
+def _line_count(export: Path) -> int:
+    opener = gzip.open if export.suffix == ".gz" else open
+    with opener(export, "rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def _commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def run(dataset: str, export: Path, format_name: str) -> dict:
+    lines = _line_count(export)
+    with tempfile.TemporaryDirectory(dir=BENCHMARK_DIR) as scratch:
+        build = _build(export, format_name, Path(scratch))
     return {
-        "dataset": f"generated, {customers} customers",
+        "dataset": dataset,
         "raw_lines": lines,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "load": load,
-        "build": build,
-        "warehouse_mib": size_mib,
-        "slowest_nodes_seconds": dict(list(_node_timings().items())[:15]),
+        "lines_per_second": round(lines / build["wall_seconds"]),
+        **build,
+        "conditions": (
+            f"{dt.date.today()}, commit {_commit()}, {platform.machine()}, "
+            f"{len(os.sched_getaffinity(0))} cores, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GiB;"
+            " one build at a time by this benchmark, other load as in load_average (1-minute,"
+            " before and after)"
+        ),
     }
+
+
+def _chart(results: dict, output: Path) -> bool:
+    """Time and peak memory against lines for the generated exports (needs matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    curve = sorted((r for r in results.values() if r["dataset"].startswith("generated")),
+                   key=lambda r: r["raw_lines"])
+    lines = [r["raw_lines"] / 1e6 for r in curve]
+    figure, (wall, memory) = plt.subplots(1, 2, figsize=(8, 3))
+    wall.plot(lines, [r["wall_seconds"] for r in curve], marker="o")
+    wall.set(xlabel="million lines", ylabel="wall seconds", title="build time")
+    memory.plot(lines, [r["peak_memory_mib"] / 1024 for r in curve], marker="o")
+    memory.set(xlabel="million lines", ylabel="GiB", title="peak memory (process tree)")
+    figure.tight_layout()
+    figure.savefig(output, dpi=100)
+    return True
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=16000, help="16000 ≈ 1M lines")
+    parser.add_argument("--customers", type=int, nargs="*", default=[16000, 64000],
+                        help="generated sizes (16000 ≈ 1M lines, 64000 ≈ 4M, 256000 ≈ 16M)")
+    parser.add_argument("--real", action=argparse.BooleanOptionalAction, default=True,
+                        help="also build the real Online Retail file of ../shared/data")
     args = parser.parse_args()
-    result = run(args.customers)
+    runs = [(f"generated, {n} customers", _generated_export(n), "smartcart") for n in args.customers]
+    if args.real and REAL_FILE.is_file():
+        runs.append(("real Online Retail", REAL_FILE, "online_retail"))
     output = BENCHMARK_DIR / "results.json"
     results = json.loads(output.read_text()) if output.exists() else {}
-    results[result["dataset"]] = result
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    for dataset, export, format_name in runs:
+        results[dataset] = run(dataset, export, format_name)
+        output.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(results[dataset], indent=2), flush=True)
+    if not _chart(results, BENCHMARK_DIR / "scale.png"):
+        print("matplotlib is not installed: no chart written", file=sys.stderr)
     return 0
 
 

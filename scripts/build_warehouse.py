@@ -16,7 +16,13 @@ cleaned up by the next one. Readers that hold the published file open (BI tools,
 keep reading the old file until they reconnect; the build never writes to it.
 
     python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
-                                      [--as-of YYYY-MM-DD] [--warehouse PATH]
+                                      [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
+
+dbt runs inside the warehouse's folder and sees the build file by its name only, so the
+profile is the same for every warehouse folder and dbt's partial parsing survives builds into
+other folders; the docs catalog reuses the build's compilation (``--no-compile``). DuckDB's
+memory, threads and spill folder are bounded (``duckdb_settings``; README, "Memory, threads
+and build speed").
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,7 +51,8 @@ from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "smartcart.duckdb"
-RUN_RESULTS = PROJECT_DIR / "target" / "run_results.json"
+# DuckDB's memory limit by default: a quarter of the machine's memory, at most this much.
+MEMORY_LIMIT_CAP_MIB = 4096
 # Seconds dbt gets to stop after SIGTERM before its process group is killed.
 STOP_GRACE_SECONDS = 10
 # Warehouse names that would give the file's catalog the name of a DuckDB catalog or of one
@@ -100,7 +108,13 @@ def _side_files(database: Path) -> list[Path]:
     return [database, *(database.with_name(database.name + end) for end in (".wal", ".records.csv"))]
 
 
+def target_dir() -> Path:
+    """dbt's target folder (run_results.json, the docs page): DBT_TARGET_PATH or target/."""
+    return PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 def _remove_side_files(path: Path) -> None:
+    shutil.rmtree(path.with_name(f"{path.name}.tmp"), ignore_errors=True)  # DuckDB's spill folder
     for leftover in _side_files(path)[1:]:
         leftover.unlink(missing_ok=True)
 
@@ -213,8 +227,8 @@ def _stop_group_now(process: subprocess.Popen) -> None:
 
 def leftover_processes(database: Path) -> list[int]:
     """Processes still working on ``database``: dbt and its workers carry its path in their
-    environment (SMARTCART_DB_PATH)."""
-    marker = f"SMARTCART_DB_PATH={database}\0".encode()
+    environment (SMARTCART_BUILD_FILE)."""
+    marker = f"SMARTCART_BUILD_FILE={database}\0".encode()
     pids = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
@@ -240,8 +254,9 @@ def _stop_leftover_processes(database: Path) -> None:
 
 def _dbt_failure(started: float, output: deque[str], returncode: int) -> str:
     """The one-line reason a dbt command failed."""
-    if RUN_RESULTS.is_file() and RUN_RESULTS.stat().st_mtime >= started:
-        results = json.loads(RUN_RESULTS.read_text())["results"]
+    run_results = target_dir() / "run_results.json"
+    if run_results.is_file() and run_results.stat().st_mtime >= started:
+        results = json.loads(run_results.read_text())["results"]
         failed = [
             result["unique_id"].split(".")[-1]
             for result in results
@@ -255,11 +270,34 @@ def _dbt_failure(started: float, output: deque[str], returncode: int) -> str:
     return f"dbt could not run: {last}"
 
 
+def duckdb_settings(building: Path) -> dict[str, str]:
+    """DuckDB's resource settings for the build, read by profiles.yml from the environment.
+
+    ``SMARTCART_MEMORY_LIMIT`` (default: a quarter of the machine's memory, at most
+    ``MEMORY_LIMIT_CAP_MIB``) and ``SMARTCART_THREADS`` (default: the CPUs this process may
+    use) can be set by the caller; the spill folder is always ``<build file>.tmp`` beside the
+    build file (relative: dbt runs in the warehouse's folder), removed with the build's side files.
+    """
+    memory_mib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return {
+        "SMARTCART_MEMORY_LIMIT": os.environ.get(
+            "SMARTCART_MEMORY_LIMIT", f"{min(memory_mib // 4, MEMORY_LIMIT_CAP_MIB)}MiB"
+        ),
+        "SMARTCART_THREADS": os.environ.get("SMARTCART_THREADS", str(len(os.sched_getaffinity(0)))),
+        "SMARTCART_TEMP_DIRECTORY": f"{building.name}.tmp",
+    }
+
+
 def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
     """Run a dbt command against ``database`` in its own process group; return the names of
     the failed nodes (empty when everything passed); raise BuildError when dbt cannot run."""
     env = {
-        **os.environ, "SMARTCART_DB_PATH": str(database), "SMARTCART_ROOT": str(PROJECT_DIR),
+        **os.environ,
+        **duckdb_settings(database),
+        # The build file by name: dbt runs in its folder (see the module's docstring).
+        "SMARTCART_DB_PATH": database.name,
+        "SMARTCART_BUILD_FILE": str(database),  # marks dbt and its workers (leftover_processes)
+        "SMARTCART_ROOT": str(PROJECT_DIR),
         "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
     }
     args = [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *command,
@@ -273,7 +311,7 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             process = subprocess.Popen(
-                args, env=env, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                args, env=env, cwd=database.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 text=True, start_new_session=True, preexec_fn=_in_dbt_child,
             )
         finally:
@@ -378,15 +416,37 @@ def publish(building: Path, warehouse: Path) -> None:
     os.replace(building, warehouse)
 
 
+def _generate_docs_page(building: Path, warehouse: Path, as_of: str | None) -> Path:
+    """The docs site of exactly the file that is published, written beside its final place.
+
+    ``--static`` inlines manifest and catalog into one page that opens without a server;
+    ``--no-compile`` reuses the build's compilation; ``--no-write-json`` keeps the build's
+    run_results.json (per-node timings and test results)."""
+    failures = run_dbt(building, ["docs", "generate", "--static", "--no-compile", "--no-write-json"], as_of)
+    if failures:
+        raise BuildError(failures[0])
+    docs_page = docs_page_for(warehouse)
+    docs_page.parent.mkdir(exist_ok=True)
+    docs_building = docs_page.with_name(f".{docs_page.name}.building")
+    _write_docs_page(target_dir() / "static_index.html", docs_building)
+    return docs_building
+
+
 def build(
-    raw: Path, format_name: str, warehouse: Path, as_of: str | None, encoding: str = "utf-8"
+    raw: Path,
+    format_name: str,
+    warehouse: Path,
+    as_of: str | None,
+    encoding: str = "utf-8",
+    docs: bool = True,
 ) -> int:
-    """Load, build and publish; return the number of records of the file."""
+    """Load, build and publish (with the docs site unless ``docs`` is false); return the number
+    of records of the file."""
     _check_as_of(as_of)
     _check_warehouse_name(warehouse)
     _refuse_if_held_for_writing(warehouse)  # again at publish; here it saves a whole build
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    building = build_path_for(warehouse)
+    building = build_path_for(warehouse.resolve())
     _stop_leftover_processes(building)
     _remove_database(building)
     try:
@@ -396,19 +456,12 @@ def build(
         failures = run_dbt(building, ["build"], as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
-        # The docs site's catalog describes exactly the file that is published; --no-write-json
-        # keeps the build's target/run_results.json (per-node timings and test results); --static
-        # inlines manifest and catalog into one page that opens without a server.
-        failures = run_dbt(building, ["docs", "generate", "--static", "--no-write-json"], as_of)
-        if failures:
-            raise BuildError(failures[0])
-        docs_page = docs_page_for(warehouse)
-        docs_page.parent.mkdir(exist_ok=True)
-        docs_building = docs_page.with_name(f".{docs_page.name}.building")
-        _write_docs_page(PROJECT_DIR / "target" / "static_index.html", docs_building)
+        docs_building = _generate_docs_page(building, warehouse, as_of) if docs else None
         _checkpoint(building)
         publish(building, warehouse)
-        os.replace(docs_building, docs_page)
+        if docs_building is not None:
+            os.replace(docs_building, docs_page_for(warehouse))
+        _remove_side_files(building)
     except BuildError:
         # A build that ran and failed keeps its file for inspection (and plain dbt commands).
         _remove_side_files(building)
@@ -431,12 +484,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoding", default="utf-8", help="text encoding of a .csv/.tsv export")
     parser.add_argument("--as-of", default=None, help="compute as of this date (YYYY-MM-DD)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument(
+        "--no-docs", dest="docs", action="store_false", help="skip the docs site (e.g. in tests)"
+    )
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
     unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
-        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding)
+        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.docs)
     except BaseException as error:
         if _is_interrupt(error):
             print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)

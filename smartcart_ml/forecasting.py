@@ -1,6 +1,7 @@
 """Daily sales forecasting with rolling-origin model selection.
 
-Two steps, each fitting its series in parallel worker processes:
+Two steps, each fitting its series in parallel worker processes (joblib's loky backend),
+both configured by one :class:`ForecastSettings`:
 
 1. :func:`backtest_all` takes a long DataFrame of daily series (one row per
    ``series_level`` x ``series_id`` x ``date``), refits a small set of
@@ -62,22 +63,18 @@ known in advance, so backtests use the same closed-day mask.
 
 from __future__ import annotations
 
-import itertools
 import math
-import multiprocessing
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from joblib import Parallel, delayed
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -160,9 +157,46 @@ class ForecastResult:
     notes: pd.DataFrame
 
 
+DateLike = str | date | pd.Timestamp
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Every run-wide setting of the forecasting steps, in one object.
+
+    Attributes:
+        horizon: number of days to forecast.
+        n_origins: number of rolling backtest origins, spaced 7 days apart.
+        backtest_horizon: days forecast from each origin; the last origin is
+            ``as_of_date - backtest_horizon``. It also sets the short-series
+            cut-off (``MIN_TRAIN_DAYS + backtest_horizon`` days).
+        closed_dates_future: future dates on which business is closed (applies
+            to every series); forecast as exactly 0.
+        holidays: holiday dates (past and future) used as a calendar regressor.
+        store_closures: dates (past and future) on which physical stores close,
+            a calendar regressor of their own (e.g. Christmas Day): a series
+            that still sells then (online) drops far more than on other
+            holidays. Series closed on those days (flagged ``is_closed``) are
+            unaffected.
+        n_jobs: worker processes (joblib's loky backend, whose workers are
+            reused by the next step); ``1`` runs serially in-process.
+    """
+
+    horizon: int = 90
+    n_origins: int = 8
+    backtest_horizon: int = 28
+    closed_dates_future: Iterable[DateLike] = ()
+    holidays: Iterable[DateLike] = ()
+    store_closures: Iterable[DateLike] = ()
+    n_jobs: int = 2
+
+
+DEFAULT_SETTINGS = ForecastSettings()
+
+
 @dataclass(frozen=True)
 class _Config:
-    """Run-wide settings shipped to worker processes."""
+    """Run-wide settings as shipped to worker processes (dates as ``datetime64[D]``)."""
 
     as_of: pd.Timestamp
     horizon: int
@@ -254,16 +288,10 @@ class _ServeOutput:
 
 def forecast_all(
     series: pd.DataFrame,
-    as_of_date: str | date | pd.Timestamp,
-    horizon: int = 90,
-    n_origins: int = 8,
-    backtest_horizon: int = 28,
-    closed_dates_future: Iterable[str | date | pd.Timestamp] | None = None,
-    holidays: Iterable[str | date | pd.Timestamp] | None = None,
-    n_jobs: int = 2,
-    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
+    as_of_date: DateLike,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
 ) -> ForecastResult:
-    """Backtest candidate models per series and forecast ``horizon`` days ahead.
+    """Backtest candidate models per series and forecast ``settings.horizon`` days ahead.
 
     :func:`backtest_all` followed by :func:`serve_all`.
 
@@ -274,19 +302,7 @@ def forecast_all(
             ``as_of_date`` are optional: their value is ignored and
             ``is_closed`` marks known future closures of that series.
         as_of_date: last day with actuals; forecasts start the day after.
-        horizon: number of days to forecast.
-        n_origins: number of rolling backtest origins, spaced 7 days apart.
-        backtest_horizon: days forecast from each origin; the last origin is
-            ``as_of_date - backtest_horizon``.
-        closed_dates_future: future dates on which business is closed (applies
-            to every series); forecast as exactly 0.
-        holidays: holiday dates (past and future) used as a calendar regressor.
-        n_jobs: worker processes; ``1`` runs serially in-process.
-        store_closures: dates (past and future) on which physical stores close,
-            a calendar regressor of their own (e.g. Christmas Day): a series
-            that still sells then (online) drops far more than on other
-            holidays. Series closed on those days (flagged ``is_closed``) are
-            unaffected.
+        settings: horizons, origins, calendars and workers.
 
     Returns:
         :class:`ForecastResult` with ``forecasts``, ``accuracy`` and ``notes``.
@@ -295,25 +311,13 @@ def forecast_all(
         ValueError: on missing columns, a non-daily/non-contiguous series, a
             series not ending on ``as_of_date``, or non-positive horizons.
     """
-    accuracy = backtest_all(
-        series, as_of_date, n_origins=n_origins, backtest_horizon=backtest_horizon,
-        holidays=holidays, n_jobs=n_jobs, store_closures=store_closures,
-    )
-    return serve_all(
-        series, as_of_date, accuracy, horizon=horizon, backtest_horizon=backtest_horizon,
-        closed_dates_future=closed_dates_future, holidays=holidays, n_jobs=n_jobs,
-        store_closures=store_closures,
-    )
+    return serve_all(series, as_of_date, backtest_all(series, as_of_date, settings), settings)
 
 
 def backtest_all(
     series: pd.DataFrame,
-    as_of_date: str | date | pd.Timestamp,
-    n_origins: int = 8,
-    backtest_horizon: int = 28,
-    holidays: Iterable[str | date | pd.Timestamp] | None = None,
-    n_jobs: int = 2,
-    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
+    as_of_date: DateLike,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of every candidate model of every series.
 
@@ -321,8 +325,7 @@ def backtest_all(
     baseline only; series without any origin get no rows.
 
     Args:
-        series, as_of_date, n_origins, backtest_horizon, holidays, n_jobs,
-            store_closures: as in :func:`forecast_all`.
+        series, as_of_date, settings: as in :func:`forecast_all`.
 
     Returns:
         One row per series x model x horizon bucket (``ACCURACY_COLUMNS``),
@@ -333,9 +336,9 @@ def backtest_all(
     Raises:
         ValueError: as :func:`forecast_all`.
     """
-    cfg = _config(as_of_date, 1, n_origins, backtest_horizon, None, holidays, store_closures)
+    cfg = _config(as_of_date, settings)
     unique, twins = _dedupe(_split_series(series, cfg.as_of), key=_series_key)
-    outputs = _run_all(_backtest_chunk, unique, cfg, n_jobs, size=lambda s: len(s.values))
+    outputs = _run_all(_backtest_chunk, unique, cfg, settings.n_jobs, size=lambda s: len(s.values))
     outputs += [
         frame.assign(series_level=level, series_id=series_id)
         for frame in outputs if not frame.empty
@@ -349,14 +352,9 @@ def backtest_all(
 
 def serve_all(
     series: pd.DataFrame,
-    as_of_date: str | date | pd.Timestamp,
+    as_of_date: DateLike,
     accuracy: pd.DataFrame,
-    horizon: int = 90,
-    backtest_horizon: int = 28,
-    closed_dates_future: Iterable[str | date | pd.Timestamp] | None = None,
-    holidays: Iterable[str | date | pd.Timestamp] | None = None,
-    n_jobs: int = 2,
-    store_closures: Iterable[str | date | pd.Timestamp] | None = None,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
 ) -> ForecastResult:
     """Refit each series' chosen model on its full history and forecast.
 
@@ -368,11 +366,8 @@ def serve_all(
     by the baseline, again with a note.
 
     Args:
-        series, as_of_date, horizon, closed_dates_future, holidays, n_jobs,
-            store_closures: as in :func:`forecast_all`.
+        series, as_of_date, settings: as in :func:`forecast_all`.
         accuracy: the output of :func:`backtest_all` for the same series.
-        backtest_horizon: the backtest's horizon (it sets the short-series
-            cut-off).
 
     Returns:
         :class:`ForecastResult`; its ``accuracy`` is a copy of ``accuracy``
@@ -381,14 +376,12 @@ def serve_all(
     Raises:
         ValueError: as :func:`forecast_all`.
     """
-    cfg = _config(
-        as_of_date, horizon, 0, backtest_horizon, closed_dates_future, holidays, store_closures
-    )
+    cfg = _config(as_of_date, settings)
     unique, twins = _dedupe(
         _serve_tasks(_split_series(series, cfg.as_of), accuracy),
         key=lambda t: (_series_key(t.series), t.chosen, t.backtested, t.n_origins),
     )
-    outputs = _run_all(_serve_chunk, unique, cfg, n_jobs, size=lambda t: len(t.series.values))
+    outputs = _run_all(_serve_chunk, unique, cfg, settings.n_jobs, size=lambda t: len(t.series.values))
     outputs += [
         _ServeOutput(
             forecasts=o.forecasts.assign(series_level=level, series_id=series_id),
@@ -502,11 +495,9 @@ def reconcile_to_total(
 
 def backtest_table(
     series_daily: pd.DataFrame,
-    as_of_date: str | date | pd.Timestamp,
+    as_of_date: DateLike,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
     holidays: pd.DataFrame | None = None,
-    n_origins: int = 8,
-    backtest_horizon: int = 28,
-    n_jobs: int = 2,
 ) -> pd.DataFrame:
     """:func:`backtest_all` on the warehouse's input table (dbt model ``forecast_backtest_results``).
 
@@ -515,31 +506,25 @@ def backtest_table(
             ``series_id``, ``sales_date``, ``sales_value`` (null after as_of)
             and ``is_closed``; other columns are ignored.
         as_of_date: the warehouse's as-of date.
+        settings: as in :func:`forecast_all`; its calendars come from ``holidays``.
         holidays: rows of the ``holidays`` seed (``holiday_date``, and
             ``is_closure`` marking the store closures).
-        n_origins, backtest_horizon, n_jobs: as in :func:`backtest_all`.
 
     Returns:
         ``ACCURACY_COLUMNS``, ``is_chosen`` being the backtest's choice, with
         explicit types (also when empty).
     """
-    accuracy = backtest_all(
-        _input_frame(series_daily), as_of_date, n_origins=n_origins,
-        backtest_horizon=backtest_horizon, holidays=_holiday_dates(holidays), n_jobs=n_jobs,
-        store_closures=_holiday_dates(holidays, closures_only=True),
-    )
+    accuracy = backtest_all(_input_frame(series_daily), as_of_date, _with_calendar(settings, holidays))
     return accuracy.astype(_ACCURACY_DTYPES)
 
 
 def forecast_table(
     series_daily: pd.DataFrame,
-    as_of_date: str | date | pd.Timestamp,
+    as_of_date: DateLike,
     backtest: pd.DataFrame,
+    settings: ForecastSettings = DEFAULT_SETTINGS,
     holidays: pd.DataFrame | None = None,
-    horizon: int = 90,
-    backtest_horizon: int = 28,
     reconcile_levels: Sequence[str] = ("region", "store", "category"),
-    n_jobs: int = 2,
 ) -> pd.DataFrame:
     """:func:`serve_all` plus reconciliation on the warehouse's tables (dbt model
     ``forecast_served_results``).
@@ -548,9 +533,8 @@ def forecast_table(
     the ``total`` series with :func:`reconcile_to_total`.
 
     Args:
-        series_daily, as_of_date, holidays: as in :func:`backtest_table`.
+        series_daily, as_of_date, settings, holidays: as in :func:`backtest_table`.
         backtest: the output of :func:`backtest_table` for the same input.
-        horizon, backtest_horizon, n_jobs: as in :func:`serve_all`.
         reconcile_levels: levels whose members must add up to the total.
 
     Returns:
@@ -559,11 +543,8 @@ def forecast_table(
         the bounds are reconciled where ``is_reconciled``; ``forecast_date`` is
         an Arrow date (a SQL date); the series' notes are repeated on its rows.
     """
-    frame = _input_frame(series_daily)
     result = serve_all(
-        frame, as_of_date, backtest, horizon=horizon, backtest_horizon=backtest_horizon,
-        holidays=_holiday_dates(holidays), n_jobs=n_jobs,
-        store_closures=_holiday_dates(holidays, closures_only=True),
+        _input_frame(series_daily), as_of_date, backtest, _with_calendar(settings, holidays)
     )
     forecasts = result.forecasts
     base_forecast = forecasts["forecast"].copy()
@@ -583,33 +564,26 @@ def forecast_table(
 # --------------------------------------------------------------------------- orchestration
 
 
-def _config(
-    as_of_date: str | date | pd.Timestamp,
-    horizon: int,
-    n_origins: int,
-    backtest_horizon: int,
-    closed_dates_future: Iterable[str | date | pd.Timestamp] | None,
-    holidays: Iterable[str | date | pd.Timestamp] | None,
-    store_closures: Iterable[str | date | pd.Timestamp] | None,
-) -> _Config:
-    if horizon < 1 or backtest_horizon < 1 or n_origins < 0:
+def _config(as_of_date: DateLike, settings: ForecastSettings) -> _Config:
+    if settings.horizon < 1 or settings.backtest_horizon < 1 or settings.n_origins < 0:
         raise ValueError("horizon and backtest_horizon must be >= 1 and n_origins >= 0")
     return _Config(
         as_of=pd.Timestamp(as_of_date).normalize(),
-        horizon=horizon,
-        n_origins=n_origins,
-        backtest_horizon=backtest_horizon,
-        closed_future=_to_days(closed_dates_future),
-        holidays=_to_days(holidays),
-        store_closures=_to_days(store_closures),
+        horizon=settings.horizon,
+        n_origins=settings.n_origins,
+        backtest_horizon=settings.backtest_horizon,
+        closed_future=_to_days(settings.closed_dates_future),
+        holidays=_to_days(settings.holidays),
+        store_closures=_to_days(settings.store_closures),
     )
 
 
-def _to_days(values: Iterable[str | date | pd.Timestamp] | None) -> np.ndarray:
-    """Dates as a sorted unique ``datetime64[D]`` array (empty for ``None``)."""
-    if values is None:
+def _to_days(values: Iterable[DateLike] | None) -> np.ndarray:
+    """Dates as a sorted unique ``datetime64[D]`` array (empty for ``None`` or none)."""
+    values = list(values or ())
+    if not values:
         return np.array([], dtype="datetime64[D]")
-    return np.unique(pd.to_datetime(list(values)).to_numpy().astype("datetime64[D]"))
+    return np.unique(pd.to_datetime(values).to_numpy().astype("datetime64[D]"))
 
 
 def _input_frame(series_daily: pd.DataFrame) -> pd.DataFrame:
@@ -618,13 +592,14 @@ def _input_frame(series_daily: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(is_closed=frame["is_closed"].fillna(False).astype(bool))
 
 
-def _holiday_dates(holidays: pd.DataFrame | None, closures_only: bool = False) -> list | None:
-    """Dates of the holidays seed's rows (only the store closures if ``closures_only``)."""
+def _with_calendar(settings: ForecastSettings, holidays: pd.DataFrame | None) -> ForecastSettings:
+    """``settings`` with the holidays and store closures of the ``holidays`` seed's rows."""
     if holidays is None:
-        return None
-    if closures_only:
-        holidays = holidays[holidays["is_closure"].fillna(False).astype(bool)]
-    return list(holidays["holiday_date"])
+        return settings
+    closures = holidays[holidays["is_closure"].fillna(False).astype(bool)]
+    return replace(
+        settings, holidays=list(holidays["holiday_date"]), store_closures=list(closures["holiday_date"])
+    )
 
 
 def _split_series(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[_Series]:
@@ -683,51 +658,18 @@ def _run_all(
     n_jobs: int,
     size: Callable[[_Task], int],
 ) -> list[_Out]:
-    """Run ``worker`` over every task, serially or in chunks across worker processes."""
+    """Run ``worker`` over every task, serially or in chunks across worker processes.
+
+    joblib's loky backend keeps its workers for the life of the host process, so the
+    serving step reuses the backtest's warm workers (each imports statsmodels once).
+    Workers find this module through the host's ``sys.path`` (dbt-duckdb's
+    ``module_paths``), which loky passes on.
+    """
     if n_jobs <= 1 or len(tasks) <= 1:
         return worker(tasks, cfg)
     chunks = _balanced_chunks(tasks, n_chunks=min(len(tasks), 4 * n_jobs), size=size)
-    for attempt in (1, 2):
-        pool = _shared_pool(n_jobs)
-        try:
-            results = pool.map(worker, chunks, itertools.repeat(cfg))
-            return [out for chunk in results for out in chunk]
-        except BrokenProcessPool:  # a worker died (e.g. an earlier interrupt): start afresh once
-            _discard_pool(n_jobs, pool)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def _shared_pool(n_jobs: int) -> ProcessPoolExecutor:
-    """A pool of ``n_jobs`` worker processes, kept for the life of the host process.
-
-    Workers are started with ``spawn`` (fresh interpreters, safe inside
-    threaded hosts such as dbt): each imports the host's main module and this
-    module once, which costs seconds (dbt's CLI and statsmodels). Keeping the
-    pool lets the serving step reuse the backtest's warm workers instead of
-    paying that again; ``concurrent.futures`` shuts the workers down when the
-    host exits. Workers find this module through the host's ``sys.path``
-    (dbt-duckdb's ``module_paths``), which ``spawn`` passes on.
-    """
-    with _POOLS_LOCK:
-        pool = _POOLS.get(n_jobs)
-        if pool is None:
-            pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"))
-            _POOLS[n_jobs] = pool
-        return pool
-
-
-def _discard_pool(n_jobs: int, pool: ProcessPoolExecutor) -> None:
-    """Forget a broken pool so the next call starts a new one."""
-    with _POOLS_LOCK:
-        if _POOLS.get(n_jobs) is pool:
-            del _POOLS[n_jobs]
-    pool.shutdown(wait=False, cancel_futures=True)
+    results = Parallel(n_jobs=n_jobs, backend="loky")(delayed(worker)(chunk, cfg) for chunk in chunks)
+    return [out for chunk in results for out in chunk]
 
 
 def _balanced_chunks(tasks: list[_Task], n_chunks: int, size: Callable[[_Task], int]) -> list[list[_Task]]:

@@ -131,6 +131,7 @@ def segment_customers(
     random_state: int = 42,
     n_bootstrap: int = 20,
     min_repeat_share: float = 0.0,
+    sample_size: int = SILHOUETTE_SAMPLE_SIZE,
 ) -> SegmentationResult:
     """Segment customers with k-means and choose k automatically.
 
@@ -153,7 +154,7 @@ def segment_customers(
     holds less than ``min_cluster_share`` of customers (a k larger than the
     number of distinct customer profiles is rejected without fitting). Among
     the rest the best silhouette wins (ties: smaller k); silhouettes are
-    computed on a fixed-seed sample of at most 5,000 customers.
+    computed on a fixed-seed sample of at most ``sample_size`` customers.
 
     Labels: clusters are numbered 1..k by mean (filled, capped) ``monetary``
     descending -- or by the first feature if ``monetary`` is not a feature --
@@ -185,8 +186,8 @@ def segment_customers(
 
     A repeated name gets a suffix (" 2", " 3", ...) in cluster_id order.
 
-    Stability: for the chosen k, ``n_bootstrap`` resamples (with replacement)
-    are refitted, all customers are assigned with each refit, and the mean
+    Stability: for the chosen k, ``n_bootstrap`` resamples (with replacement,
+    of at most ``sample_size`` customers, so the cost stays bounded) are refitted, all customers are assigned with each refit, and the mean
     adjusted Rand index against the full-data labels is reported.
 
     Degenerate data never raises: with zero rows, fewer than
@@ -211,6 +212,8 @@ def segment_customers(
         min_repeat_share: smallest share of customers with two or more
             orders (column ``frequency``, required when this is > 0) for
             the data to be segmented; 0 (the default) disables the check.
+        sample_size: most customers in the silhouette sample and in each
+            bootstrap resample (with fewer customers, all of them).
 
     Returns:
         A :class:`SegmentationResult`.
@@ -231,7 +234,7 @@ def segment_customers(
     if reason is not None:
         return _single_segment(ids, X, prep, reason, _empty_diagnostics())
 
-    diagnostics, centroids_by_k = _evaluate_candidates(X, ks, min_cluster_share, random_state)
+    diagnostics, centroids_by_k = _evaluate_candidates(X, ks, min_cluster_share, random_state, sample_size)
     k = _choose_k(diagnostics)
     if k is None:
         reason = (
@@ -244,7 +247,7 @@ def segment_customers(
     labels = assignments["cluster_id"].to_numpy() - 1
     diagnostics["is_chosen"] = diagnostics["k"] == k
     diagnostics.loc[diagnostics["is_chosen"], "bootstrap_stability"] = _bootstrap_stability(
-        X, k, labels, n_bootstrap, random_state
+        X, k, labels, n_bootstrap, random_state, sample_size
     )
     return SegmentationResult(assignments, diagnostics, parameters)
 
@@ -578,14 +581,14 @@ def _repeat_reason(data: pd.DataFrame, min_repeat_share: float) -> str | None:
 
 
 def _evaluate_candidates(
-    X: np.ndarray, ks: list[int], min_cluster_share: float, random_state: int
+    X: np.ndarray, ks: list[int], min_cluster_share: float, random_state: int, sample_size: int
 ) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
     """Fit every candidate k; return the diagnostics and the centroids per k."""
     n_distinct = len(np.unique(X, axis=0))
     rng = np.random.default_rng(random_state)
     sample = np.arange(len(X))
-    if len(X) > SILHOUETTE_SAMPLE_SIZE:
-        sample = np.sort(rng.choice(len(X), SILHOUETTE_SAMPLE_SIZE, replace=False))
+    if len(X) > sample_size:
+        sample = np.sort(rng.choice(len(X), sample_size, replace=False))
     rows, centroids_by_k = [], {}
     for k in ks:
         if k > n_distinct:
@@ -672,13 +675,14 @@ def _make_unique(names: list[str]) -> list[str]:
 
 
 def _bootstrap_stability(
-    X: np.ndarray, k: int, labels: np.ndarray, n_bootstrap: int, random_state: int
+    X: np.ndarray, k: int, labels: np.ndarray, n_bootstrap: int, random_state: int, sample_size: int
 ) -> float:
-    """Mean adjusted Rand index between full-data labels and bootstrap refits."""
+    """Mean adjusted Rand index between full-data labels and bootstrap refits (each on a
+    resample of at most ``sample_size`` customers)."""
     rng = np.random.default_rng(random_state)
     scores = []
     for _ in range(n_bootstrap):
-        sample = X[rng.integers(0, len(X), size=len(X))]
+        sample = X[rng.integers(0, len(X), size=min(len(X), sample_size))]
         seed = int(rng.integers(2**31 - 1))
         if len(np.unique(sample, axis=0)) < k:
             continue

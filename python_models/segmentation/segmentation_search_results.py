@@ -26,5 +26,6 @@ def model(dbt, session):
             random_state=int(dbt.config.meta_get("segmentation_random_state")),
             n_bootstrap=int(dbt.config.meta_get("segmentation_bootstrap_samples")),
             min_repeat_share=float(dbt.config.meta_get("segmentation_min_repeat_share")),
+            sample_size=int(dbt.config.meta_get("segmentation_sample_size")),
         )
     return diagnostics_table(result, min_cluster_share)

@@ -1,9 +1,40 @@
-"""Shared fixtures: the repository layout and warehouse builds through the real CLI."""
+"""Shared fixtures: the repository layout and warehouse builds through the real CLI.
+
+Session fixtures: each is the path of a published warehouse, built once per test session by
+``scripts/build_warehouse.py`` (as ``make build`` does) and shared read-only by every test that
+names it. Tests read them and never change them (copy one first, as ``test_build.published``).
+
+| fixture               | export                                                  | docs catalog |
+|-----------------------|---------------------------------------------------------|--------------|
+| `sample_warehouse`    | the bundled sample                                      | yes          |
+| `online_retail`       | ../shared/data UCI Online Retail                        | no           |
+| `online_retail_as_of` | the same, rebuilt as of `ONLINE_RETAIL_AS_OF`           | no           |
+| `online_retail_ii`    | ../shared/data Online Retail II head (499 lines)        | no           |
+| `mall`                | ../shared/data mall point-of-sale sample                | no           |
+
+The shared-data fixtures skip their tests when ../shared/data lacks the file. Only the sample
+build runs ``dbt docs generate`` (its catalog is ``<warehouse folder>/target/catalog.json``);
+the others pass ``--no-docs``, which changes nothing in the warehouse file.
+
+Speed: once the tests are collected, the builds the selected tests need start in the
+background, ``SMARTCART_TEST_BUILD_JOBS`` (default 2) at a time, in ``BUILDS`` order; every build,
+and every build a test runs itself (``run_build``, ``build_command``), gets its own dbt
+target and log folders beside its warehouse, so builds never share dbt state. Tests are
+reordered: those needing no warehouse run first, the others in the order their warehouses
+are expected to be ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
+
+Helpers for test modules: ``run_build``, ``build_command``, ``build_env``, ``build_warehouse``,
+``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``BUILD_SCRIPT``, ``ONLINE_RETAIL``,
+``ONLINE_RETAIL_II``, ``MALL``, ``ONLINE_RETAIL_AS_OF``.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -12,13 +43,35 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_warehouse.py"
+ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
+ONLINE_RETAIL_II = "online_retail_II_2009_2010_head500.csv"
+MALL = "customer_shopping_sample_2000.csv"
+ONLINE_RETAIL_AS_OF = "2011-06-30"
+
+
+def build_env(directory: Path) -> dict[str, str]:
+    """The environment of a build whose dbt target and log folders live in ``directory``."""
+    return {
+        **os.environ,
+        "DBT_TARGET_PATH": str(directory / "target"),
+        "DBT_LOG_PATH": str(directory / "logs"),
+    }
+
+
+def build_command(*args: str | Path) -> list[str]:
+    """The command line of ``scripts/build_warehouse.py`` with ``args``."""
+    return [sys.executable, str(BUILD_SCRIPT), *map(str, args)]
 
 
 def run_build(*args: str | Path, check: bool = False) -> subprocess.CompletedProcess:
-    """Run ``scripts/build_warehouse.py`` in a subprocess, as ``make build`` does."""
+    """Run ``scripts/build_warehouse.py`` in a subprocess, as ``make build`` does; its dbt
+    folders go beside the ``--warehouse`` it is given (required)."""
+    arguments = list(map(str, args))
+    warehouse = Path(arguments[arguments.index("--warehouse") + 1])
     result = subprocess.run(
-        [sys.executable, str(BUILD_SCRIPT), *map(str, args)],
+        build_command(*arguments),
         cwd=REPO_ROOT,
+        env=build_env(warehouse.parent),
         capture_output=True,
         text=True,
     )
@@ -48,23 +101,151 @@ def build_warehouse(directory: Path, *args: str | Path) -> Path:
     return warehouse
 
 
-# Each warehouse is built once per test session and shared by every suite: tests read them
-# (read-only) and never change them.
-@pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory) -> Path:
-    """The bundled sample."""
-    return build_warehouse(tmp_path_factory.mktemp("sample"))
+# --------------------------------------------------------------------------- session builds
+
+
+@dataclass(frozen=True)
+class _Build:
+    """A session warehouse: the export (``None`` = the bundled sample), the build's extra
+    arguments, and its cost in seconds on a quiet machine (to order the tests)."""
+
+    raw: str | None
+    args: tuple[str, ...]
+    seconds: int
+
+
+# In start order: the mall first (the smallest; test_build's own builds start from a copy of
+# it), then the longest.
+BUILDS = {
+    "mall": _Build(MALL, ("--format", "customer_shopping", "--no-docs"), 24),
+    "sample_warehouse": _Build(None, (), 60),
+    "online_retail": _Build(ONLINE_RETAIL, ("--format", "online_retail", "--no-docs"), 30),
+    "online_retail_as_of": _Build(
+        ONLINE_RETAIL, ("--format", "online_retail", "--as-of", ONLINE_RETAIL_AS_OF, "--no-docs"), 30
+    ),
+    "online_retail_ii": _Build(ONLINE_RETAIL_II, ("--format", "online_retail", "--no-docs"), 20),
+}
+
+
+def _builds_needed(item: pytest.Item) -> set[str]:
+    """Session builds an item uses: fixtures it requests, or builds a parametrised fixture
+    (``params=[...]``, not ``mark.parametrize``) resolves with ``request.getfixturevalue``."""
+    callspec = getattr(item, "callspec", None)
+    direct = {
+        name.strip()
+        for mark in item.iter_markers("parametrize")
+        for name in (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])
+    }
+    values = {
+        value for key, value in (callspec.params.items() if callspec else ())
+        if key not in direct and isinstance(value, str)
+    }
+    return {name for name in (*item.fixturenames, *values) if name in BUILDS}
+
+
+def _expected_ready(jobs: int) -> dict[str, float]:
+    """When each build is expected to finish, started in ``BUILDS`` order on ``jobs`` lanes."""
+    lanes, ready = [0.0] * jobs, {}
+    for name in BUILDS:
+        lane = lanes.index(min(lanes))
+        lanes[lane] += BUILDS[name].seconds
+        ready[name] = lanes[lane]
+    return ready
+
+
+def _build_jobs() -> int:
+    return max(1, int(os.environ.get("SMARTCART_TEST_BUILD_JOBS", "2")))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "build: needs a full warehouse build (make test-fast skips)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests that need a session build, and run them after the others, in the order
+    their warehouses are expected to be ready (stable: file order within a group)."""
+    ready = _expected_ready(_build_jobs())
+    for item in items:
+        if _builds_needed(item):
+            item.add_marker("build")
+    items.sort(key=lambda item: max((ready[name] for name in _builds_needed(item)), default=0.0))
+
+
+class _SessionBuilds:
+    """Session builds in background threads (each a build subprocess), started on demand."""
+
+    def __init__(self, base: Path, jobs: int):
+        self._base = base
+        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="build")
+        self._futures: dict[str, Future] = {}
+
+    def start(self, names: set[str]) -> None:
+        for name in [name for name in BUILDS if name in names - set(self._futures)]:
+            self._futures[name] = self._pool.submit(self._build, name)
+
+    def _build(self, name: str) -> tuple[Path, subprocess.CompletedProcess | None]:
+        spec = BUILDS[name]
+        warehouse = self._base / name / "smartcart.duckdb"
+        warehouse.parent.mkdir(parents=True)
+        raw = () if spec.raw is None else ("--raw", SHARED_DATA / spec.raw)
+        if spec.raw is not None and not (SHARED_DATA / spec.raw).is_file():
+            return warehouse, None
+        return warehouse, run_build(*raw, *spec.args, "--warehouse", warehouse)
+
+    def warehouse(self, name: str) -> Path:
+        """The published warehouse of build ``name``: skip without its export, fail if the
+        build failed."""
+        self.start({name})
+        warehouse, result = self._futures[name].result()
+        if result is None:
+            shared_file(BUILDS[name].raw)
+        elif result.returncode != 0:
+            pytest.fail(f"{name} build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return warehouse
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(scope="session")
-def online_retail(tmp_path_factory) -> Path:
+def session_builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Starts, at the first test, every session build a selected test needs."""
+    builds = _SessionBuilds(tmp_path_factory.mktemp("warehouses"), _build_jobs())
+    builds.start(set().union(*map(_builds_needed, request.session.items)))
+    yield builds
+    builds.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_session_builds(session_builds: _SessionBuilds) -> None:
+    """Autouse, so the background builds start before the first test, not the first user."""
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(session_builds: _SessionBuilds) -> Path:
+    """The bundled sample (the one session build that also generates the docs catalog)."""
+    return session_builds.warehouse("sample_warehouse")
+
+
+@pytest.fixture(scope="session")
+def online_retail(session_builds: _SessionBuilds) -> Path:
     """The real UCI Online Retail file of ../shared/data."""
-    raw = shared_file("online_retail_2010_12_to_2011_08.csv")
-    return build_warehouse(tmp_path_factory.mktemp("online_retail"), "--raw", raw, "--format", "online_retail")
+    return session_builds.warehouse("online_retail")
 
 
 @pytest.fixture(scope="session")
-def mall(tmp_path_factory) -> Path:
+def online_retail_as_of(session_builds: _SessionBuilds) -> Path:
+    """The real UCI Online Retail file rebuilt as of ``ONLINE_RETAIL_AS_OF`` (2011-06-30)."""
+    return session_builds.warehouse("online_retail_as_of")
+
+
+@pytest.fixture(scope="session")
+def online_retail_ii(session_builds: _SessionBuilds) -> Path:
+    """The first 499 lines of the real UCI Online Retail II file (its column names)."""
+    return session_builds.warehouse("online_retail_ii")
+
+
+@pytest.fixture(scope="session")
+def mall(session_builds: _SessionBuilds) -> Path:
     """The real mall point-of-sale sample of ../shared/data (every customer buys once)."""
-    raw = shared_file("customer_shopping_sample_2000.csv")
-    return build_warehouse(tmp_path_factory.mktemp("mall"), "--raw", raw, "--format", "customer_shopping")
+    return session_builds.warehouse("mall")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
+from conftest import MALL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from load_raw import UNREADABLE_REASONS  # noqa: E402
@@ -27,10 +27,11 @@ def _digest(path: Path) -> str:
 
 
 @pytest.fixture
-def published(sample_warehouse: Path, tmp_path: Path) -> Path:
-    """A private copy of the published sample warehouse, to try to break."""
+def published(mall: Path, tmp_path: Path) -> Path:
+    """A private copy of a published warehouse (the smallest real one, the mall), to try to
+    break."""
     copy = tmp_path / "smartcart.duckdb"
-    shutil.copy(sample_warehouse, copy)
+    shutil.copy(mall, copy)
     return copy
 
 
@@ -54,6 +55,8 @@ def _mostly_garbage_export(path: Path) -> Path:
 
 def test_sample_build_is_published_and_complete(sample_warehouse: Path):
     assert not sample_warehouse.with_name(sample_warehouse.name + ".wal").exists()
+    # No build file or DuckDB spill folder is left beside the published file.
+    assert sorted(path.name for path in sample_warehouse.parent.glob(".*")) == []
     (lines,) = query(sample_warehouse, "select count(*) from marts.fct_sales_lines")[0]
     assert lines > 100_000
     schemas = {row[0] for row in query(
@@ -61,6 +64,15 @@ def test_sample_build_is_published_and_complete(sample_warehouse: Path):
         "select distinct table_schema from information_schema.tables",
     )}
     assert schemas == {"raw", "staging", "intermediate", "marts"}
+
+
+def test_sample_build_writes_the_docs_catalog_of_the_published_file(sample_warehouse: Path):
+    # docs generate --no-compile, with the build's manifest: every model has its columns.
+    catalog = json.loads((sample_warehouse.parent / "target" / "catalog.json").read_text())
+    manifest = json.loads((sample_warehouse.parent / "target" / "manifest.json").read_text())
+    models = {key for key, node in manifest["nodes"].items() if node["resource_type"] in {"model", "seed"}}
+    assert set(catalog["nodes"]) == models
+    assert catalog["nodes"]["model.smartcart.fct_sales_lines"]["columns"]
 
 
 def test_every_quarantine_reason_is_exercised_by_the_sample(sample_warehouse: Path):
@@ -139,8 +151,9 @@ def test_interrupted_build_keeps_the_published_warehouse(published: Path, phase:
     before = _digest(published)
     building = published.with_name(f".{published.name}.building")
     process = subprocess.Popen(
-        [sys.executable, str(BUILD_SCRIPT), "--warehouse", str(published)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        build_command("--warehouse", published),
+        cwd=REPO_ROOT, env=build_env(published.parent),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     if phase == "loading":
         while not building.exists() and process.poll() is None:
@@ -162,11 +175,14 @@ def test_interrupted_build_keeps_the_published_warehouse(published: Path, phase:
 def test_open_reader_does_not_block_publishing(published: Path):
     with duckdb.connect(str(published), read_only=True) as reader:
         (old_as_of,) = reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0]
-        result = run_build("--warehouse", published, "--as-of", "2025-06-30")
+        result = run_build(
+            "--raw", shared_file(MALL), "--format", "customer_shopping", "--warehouse", published,
+            "--as-of", "2022-06-30", "--no-docs",
+        )
         assert result.returncode == 0, result.stderr
         # The reader keeps its consistent snapshot of the old file until it reconnects.
         assert reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0] == (
             old_as_of,
         )
     (new_as_of,) = query(published, "select as_of_date from intermediate.int_as_of_date")[0]
-    assert str(new_as_of) == "2025-06-30" != str(old_as_of)
+    assert str(new_as_of) == "2022-06-30" != str(old_as_of)

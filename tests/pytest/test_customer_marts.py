@@ -238,7 +238,7 @@ def test_sample_customer_marts(sample_warehouse_if_present: Path):
 
 
 @pytest.fixture
-def sample_warehouse_if_present(request) -> Path:
+def sample_warehouse_if_present(sample_warehouse: Path) -> Path:
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} not generated yet")
-    return request.getfixturevalue("sample_warehouse")
+    return sample_warehouse

@@ -9,6 +9,7 @@ from smartcart_ml.forecasting import (
     BASELINE_MODEL,
     FORECAST_COLUMNS,
     FORECAST_TABLE_COLUMNS,
+    ForecastSettings,
     backtest_all,
     backtest_origins,
     backtest_table,
@@ -59,7 +60,7 @@ def assert_valid_intervals(forecasts: pd.DataFrame) -> None:
 def test_chosen_model_beats_baseline_with_calibrated_intervals():
     as_of = "2024-06-30"
     series = daily_series(seasonal_values(730, as_of, seed=0), as_of)
-    result = forecast_all(series, as_of, horizon=28, n_origins=16, n_jobs=1)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=28, n_origins=16, n_jobs=1))
 
     overall = result.accuracy[result.accuracy["horizon_bucket"] == "all"].set_index("model_name")
     chosen = overall.index[overall["is_chosen"]]
@@ -80,7 +81,7 @@ def test_forecast_dates_and_row_counts():
         daily_series(seasonal_values(120, "2024-03-31", seed=1), "2024-03-31", "a", "store"),
         daily_series(seasonal_values(100, "2024-03-31", seed=2), "2024-03-31", "b", "store"),
     ])
-    result = forecast_all(series, as_of, horizon=45, n_origins=3, n_jobs=1)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=45, n_origins=3, n_jobs=1))
 
     assert list(result.forecasts.columns) == FORECAST_COLUMNS
     expected = pd.date_range(as_of + pd.Timedelta(days=1), periods=45, freq="D")
@@ -113,10 +114,9 @@ def test_closed_days_are_zero_and_excluded_from_scoring():
     future_closed = ["2024-12-25", "2025-01-01"]
     holidays = ["2023-12-25", "2024-01-01", *future_closed]
 
-    result = forecast_all(
-        series, as_of, horizon=30, n_origins=4,
-        closed_dates_future=future_closed, holidays=holidays, n_jobs=1,
-    )
+    result = forecast_all(series, as_of, ForecastSettings(
+        horizon=30, n_origins=4, closed_dates_future=future_closed, holidays=holidays, n_jobs=1,
+    ))
 
     fc = result.forecasts.set_index("forecast_date")
     closed = (fc.index.day_of_week == 5) | fc.index.isin(pd.to_datetime(future_closed))
@@ -142,7 +142,7 @@ def test_near_zero_series_have_ordered_nonnegative_intervals():
         daily_series(rng.gamma(0.5, 0.2, 200), as_of, "tiny"),  # small, non-sparse: all models
         daily_series(rng.poisson(0.3, 200), as_of, "sparse"),  # mostly zero: baseline
     ])
-    result = forecast_all(series, as_of, horizon=60, n_origins=4, n_jobs=1)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=60, n_origins=4, n_jobs=1))
 
     assert_valid_intervals(result.forecasts)
     served = result.notes.set_index("series_id")
@@ -159,7 +159,7 @@ def test_short_and_zero_series_fall_back_to_baseline():
         daily_series(np.linspace(50, 100, 20), as_of, "short"),  # growing: all lag errors > 0
         daily_series(np.zeros(200), as_of, "zero"),
     ])
-    result = forecast_all(series, as_of, horizon=30, n_origins=4, n_jobs=1)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=30, n_origins=4, n_jobs=1))
 
     notes = result.notes.set_index("series_id")
     assert (notes["served_model"] == BASELINE_MODEL).all()
@@ -179,9 +179,8 @@ def test_parallel_matches_serial():
     series = pd.concat([
         daily_series(seasonal_values(110, as_of, seed=s), as_of, f"s{s}", "store") for s in range(3)
     ])
-    kwargs = dict(horizon=14, n_origins=2)
-    serial = forecast_all(series, as_of, n_jobs=1, **kwargs)
-    parallel = forecast_all(series, as_of, n_jobs=2, **kwargs)
+    serial = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=1))
+    parallel = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=2))
     pd.testing.assert_frame_equal(serial.forecasts, parallel.forecasts)
     pd.testing.assert_frame_equal(serial.accuracy, parallel.accuracy)
 
@@ -222,7 +221,7 @@ def test_reconcile_to_total_matches_total_per_date():
 def test_rejects_gaps_in_a_series():
     series = daily_series(np.ones(100), "2024-05-31").drop(index=50)
     with pytest.raises(ValueError, match="contiguous"):
-        forecast_all(series, "2024-05-31", n_jobs=1)
+        forecast_all(series, "2024-05-31", ForecastSettings(n_jobs=1))
 
 
 def test_future_rows_carry_each_series_own_closures():
@@ -241,7 +240,7 @@ def test_future_rows_carry_each_series_own_closures():
             "value": np.nan, "is_closed": False,
         }),
     ])
-    result = forecast_all(series, as_of, horizon=10, n_origins=2, n_jobs=1)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=10, n_origins=2, n_jobs=1))
 
     fc = result.forecasts.set_index(["series_id", "forecast_date"])
     closed_day = pd.Timestamp("2024-07-03")
@@ -256,14 +255,14 @@ def test_future_rows_carry_each_series_own_closures():
 def test_serving_uses_the_backtest_choice_and_reports_failed_candidates():
     as_of = "2024-06-30"
     series = daily_series(seasonal_values(200, as_of, seed=7), as_of, "s1", "store")
-    accuracy = backtest_all(series, as_of, n_origins=2, n_jobs=1)
+    accuracy = backtest_all(series, as_of, ForecastSettings(n_origins=2, n_jobs=1))
     assert accuracy.loc[accuracy["is_chosen"], "model_name"].nunique() == 1
 
     # as if ETS had failed at an origin and the regression had won
     doctored = accuracy[accuracy["model_name"] != "ets_weekly"].assign(
         is_chosen=lambda a: a["model_name"] == "regression_calendar"
     )
-    result = serve_all(series, as_of, doctored, horizon=14, n_jobs=1)
+    result = serve_all(series, as_of, doctored, ForecastSettings(horizon=14, n_jobs=1))
 
     assert (result.forecasts["model_name"] == "regression_calendar").all()
     note = result.notes.loc[0, "note"]
@@ -273,7 +272,7 @@ def test_serving_uses_the_backtest_choice_and_reports_failed_candidates():
     assert set(chosen) == {"regression_calendar"}
 
     # a series the backtest never saw is served the baseline, with a note
-    unseen = serve_all(series, as_of, accuracy.iloc[0:0], horizon=14, n_jobs=1)
+    unseen = serve_all(series, as_of, accuracy.iloc[0:0], ForecastSettings(horizon=14, n_jobs=1))
     assert unseen.notes.loc[0, "served_model"] == BASELINE_MODEL
     assert "no backtest results" in unseen.notes.loc[0, "note"]
 
@@ -286,7 +285,7 @@ def test_identical_series_get_identical_results():
         daily_series(values, as_of, "North", "region"),  # a region with a single store
         daily_series(values, as_of, "S1", "store"),
     ])
-    result = forecast_all(series, as_of, horizon=14, n_origins=2, n_jobs=2)
+    result = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=2))
 
     assert len(result.forecasts) == 3 * 14
     by_series = [g.drop(columns=["series_level", "series_id"]).reset_index(drop=True)
@@ -345,9 +344,9 @@ def test_warehouse_tables_reconcile_stores_to_the_total():
     ], ignore_index=True)
     holidays = pd.DataFrame({"holiday_date": [future[5].date()], "holiday_name": ["x"], "is_closure": [True]})
 
-    backtest = backtest_table(series_daily, as_of, holidays, n_origins=2, n_jobs=1)
+    backtest = backtest_table(series_daily, as_of, ForecastSettings(n_origins=2, n_jobs=1), holidays)
     assert list(backtest.columns) == ACCURACY_COLUMNS
-    table = forecast_table(series_daily, as_of, backtest, holidays, horizon=21, n_jobs=1)
+    table = forecast_table(series_daily, as_of, backtest, ForecastSettings(horizon=21, n_jobs=1), holidays)
 
     assert list(table.columns) == FORECAST_TABLE_COLUMNS
     assert len(table) == 4 * 21
@@ -377,8 +376,8 @@ def test_warehouse_tables_keep_their_types_when_nothing_can_be_backtested():
         "sales_value": [120.0, None, None, None],
         "is_closed": False,
     })
-    backtest = backtest_table(series_daily, as_of, n_jobs=1)
-    served = forecast_table(series_daily, as_of, backtest, horizon=3, n_jobs=1)
+    backtest = backtest_table(series_daily, as_of, ForecastSettings(n_jobs=1))
+    served = forecast_table(series_daily, as_of, backtest, ForecastSettings(horizon=3, n_jobs=1))
 
     assert backtest.empty
     types = duckdb.sql("select * from backtest").types

@@ -408,3 +408,15 @@ def test_min_repeat_share_needs_a_frequency_column():
     data = _identical_customers()
     with pytest.raises(ValueError, match="'frequency' column"):
         segment_customers(data, ["recency_days", "monetary"], min_repeat_share=0.05)
+
+
+def test_sample_size_bounds_silhouette_and_bootstrap_without_changing_small_data(customers, result):
+    # At least as many customers as the data: the same draws, so the same result.
+    same = segment_customers(customers, FEATURES, **FAST, sample_size=len(customers))
+    pd.testing.assert_frame_equal(same.diagnostics, result.diagnostics)
+    # A smaller sample still finds the four planted segments, stably.
+    sampled = segment_customers(customers, FEATURES, **FAST, sample_size=len(customers) // 3)
+    assert fitted_k(sampled) == fitted_k(result)
+    chosen = sampled.diagnostics.loc[sampled.diagnostics["is_chosen"]]
+    assert 0.8 < chosen["bootstrap_stability"].item() <= 1.0
+    assert not chosen["silhouette"].equals(result.diagnostics.loc[result.diagnostics["is_chosen"], "silhouette"])
