@@ -42,7 +42,6 @@ plt.rcParams.update(
 )
 
 
-
 def _compact(value: float, _position=None) -> str:
     for threshold, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= threshold:

@@ -82,12 +82,21 @@ class _PeakMemory(threading.Thread):
 def _build(raw: Path, format_name: str, scratch: Path) -> dict:
     """Build ``raw`` into ``scratch``; wall, phases, peak memory and dbt's per-node results."""
     env = {**os.environ, "DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
-    command = [sys.executable, str(SCRIPTS / "build_warehouse.py"), "--raw", str(raw),
-               "--format", format_name, "--warehouse", str(scratch / "smartcart.duckdb")]
+    command = [
+        sys.executable,
+        str(SCRIPTS / "build_warehouse.py"),
+        "--raw",
+        str(raw),
+        "--format",
+        format_name,
+        "--warehouse",
+        str(scratch / "smartcart.duckdb"),
+    ]
     load_before = os.getloadavg()
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     memory = _PeakMemory(process)
     memory.start()
     marks, pending, tail = {"load": 0.0}, list(PHASE_MARKERS), []
@@ -132,8 +141,14 @@ def _generated_export(customers: int) -> Path:
     if not export.exists():
         export.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(SCRIPTS / "generate_sample.py"), "--customers", str(customers),
-             "--output", str(export)],
+            [
+                sys.executable,
+                str(SCRIPTS / "generate_sample.py"),
+                "--customers",
+                str(customers),
+                "--output",
+                str(export),
+            ],
             check=True,
         )
     return export
@@ -146,8 +161,9 @@ def _line_count(export: Path) -> int:
 
 
 def _commit() -> str:
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR,
-                          capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def run(dataset: str, export: Path, format_name: str) -> dict:
@@ -177,8 +193,9 @@ def _chart(results: dict, output: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    curve = sorted((r for r in results.values() if r["dataset"].startswith("generated")),
-                   key=lambda r: r["raw_lines"])
+    curve = sorted(
+        (r for r in results.values() if r["dataset"].startswith("generated")), key=lambda r: r["raw_lines"]
+    )
     lines = [r["raw_lines"] / 1e6 for r in curve]
     figure, (wall, memory) = plt.subplots(1, 2, figsize=(8, 3))
     wall.plot(lines, [r["wall_seconds"] for r in curve], marker="o")
@@ -192,10 +209,19 @@ def _chart(results: dict, output: Path) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, nargs="*", default=[16000, 64000],
-                        help="generated sizes (16000 ≈ 1M lines, 64000 ≈ 4M, 256000 ≈ 16M)")
-    parser.add_argument("--real", action=argparse.BooleanOptionalAction, default=True,
-                        help="also build the real Online Retail file of ../shared/data")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        nargs="*",
+        default=[16000, 64000],
+        help="generated sizes (16000 ≈ 1M lines, 64000 ≈ 4M, 256000 ≈ 16M)",
+    )
+    parser.add_argument(
+        "--real",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also build the real Online Retail file of ../shared/data",
+    )
     args = parser.parse_args()
     runs = [(f"generated, {n} customers", _generated_export(n), "smartcart") for n in args.customers]
     if args.real and REAL_FILE.is_file():

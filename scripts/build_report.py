@@ -130,7 +130,7 @@ def render(notebooks: list[tuple[str, object]], warehouse: Path, as_of: str) -> 
         body, _ = exporter.from_notebook_node(notebook)
         contents.append(f'<li><a href="#{name}">{title}</a></li>')
         sections.append(f'<section class="notebook" id="{name}" data-title="{title}">\n{body}\n</section>')
-    built = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    built = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
             "<!DOCTYPE html>",

@@ -91,7 +91,7 @@ def docs_page_for(warehouse: Path) -> Path:
 # (ng-attr- binds it without the raw value ever reaching the browser), and a favicon link
 # written as an unexpanded JavaScript template (an empty inline icon fetches nothing).
 DOCS_PAGE_FIXES = {
-    "<use xlink:href=\"{{ getIcon(": "<use ng-attr-xlink:href=\"{{ getIcon(",
+    '<use xlink:href="{{ getIcon(': '<use ng-attr-xlink:href="{{ getIcon(',
     "href=\"${require('./assets/favicons/favicon.ico')}\"": 'href="data:,"',
 }
 
@@ -161,9 +161,7 @@ def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
             " where unreadable_reason is null"
         ).fetchall()[0]
     if first is not None and dt.date.fromisoformat(as_of) < first:
-        raise BuildError(
-            f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none"
-        )
+        raise BuildError(f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none")
 
 
 # --- dbt in its own process group -----------------------------------------------------------
@@ -300,8 +298,16 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         "SMARTCART_ROOT": str(PROJECT_DIR),
         "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
     }
-    args = [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *command,
-            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    args = [
+        sys.executable,
+        "-c",
+        "from dbt.cli.main import cli; cli()",
+        *command,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of})]
     started = time.time()
@@ -311,8 +317,14 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             process = subprocess.Popen(
-                args, env=env, cwd=database.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True, start_new_session=True, preexec_fn=_in_dbt_child,
+                args,
+                env=env,
+                cwd=database.parent,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+                preexec_fn=_in_dbt_child,
             )
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
@@ -358,9 +370,7 @@ def _rejected_share_refusal(database: Path) -> str | None:
     if not rows or rejected <= limit * rows[0][2]:
         return None
     records = rows[0][2]
-    reasons = ", ".join(
-        f"{outcome.removeprefix('rejected: ')} {count:,}" for outcome, count, _ in rows[:3]
-    )
+    reasons = ", ".join(f"{outcome.removeprefix('rejected: ')} {count:,}" for outcome, count, _ in rows[:3])
     return (
         f"{rejected:,} of {records:,} records ({rejected / records:.1%}) are rejected, more than "
         f"the {limit:.0%} limit (max_rejected_line_share); top reasons: {reasons} - fix the "

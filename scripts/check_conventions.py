@@ -131,19 +131,25 @@ def check(manifest: dict) -> list[str]:
         if node["resource_type"] != "model" or node["package_name"] != "smartcart":
             continue
         name, path, layer = node["name"], node["original_file_path"], _layer(node)
-        found = [("direction", edge.split(" (")[0], f"reads against the layer order: {edge}")
-                 for edge in _backward_edges(manifest, node)]
+        found = [
+            ("direction", edge.split(" (")[0], f"reads against the layer order: {edge}")
+            for edge in _backward_edges(manifest, node)
+        ]
         if (problem := _naming_violation(name, layer)) is not None:
             found.append(("naming", name, problem))
         if layer in {"staging", "intermediate"} and node["config"]["materialized"] != "view":
-            found.append(("materialization", name, f"{layer} model is a {node['config']['materialized']}, not a view"))
+            found.append(
+                ("materialization", name, f"{layer} model is a {node['config']['materialized']}, not a view")
+            )
         if "grain" not in node["description"].lower():
             found.append(("description", name, "description missing or does not state the grain"))
         undocumented = [c for c, col in node["columns"].items() if not col["description"].strip()]
         if undocumented:
             found.append(("description", name, f"columns without description: {', '.join(undocumented)}"))
         if unique_id not in keyed:
-            found.append(("primary_key", name, "no primary-key test (unique + not_null, or unique combination)"))
+            found.append(
+                ("primary_key", name, "no primary-key test (unique + not_null, or unique combination)")
+            )
         sources = [n for n in node["depends_on"]["nodes"] if n.startswith("source.")]
         if sources and layer != "staging":
             found.append(("source", name, "source() used outside staging"))
@@ -170,7 +176,9 @@ def _exposure_violations(manifest: dict) -> list[str]:
             violations.append(f"{where}: no description")
         for unique_id in exposure["depends_on"]["nodes"]:
             node = manifest["nodes"].get(unique_id, {})
-            if node.get("access") != "public" or not node.get("config", {}).get("contract", {}).get("enforced"):
+            if node.get("access") != "public" or not node.get("config", {}).get("contract", {}).get(
+                "enforced"
+            ):
                 violations.append(f"{where}: depends on {unique_id}, not a public contracted model")
     return violations
 

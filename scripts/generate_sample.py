@@ -61,9 +61,24 @@ DEFAULT_CUSTOMERS = 2500
 PROGRESS_FROM_CUSTOMERS = 20000
 
 COLUMNS = (
-    "invoice_id", "invoice_date", "customer_id", "product_id", "product_name", "category",
-    "quantity", "unit_price", "discount_amount", "unit_cost", "store_id", "store_name",
-    "region", "channel", "payment_method", "country", "customer_gender", "customer_age",
+    "invoice_id",
+    "invoice_date",
+    "customer_id",
+    "product_id",
+    "product_name",
+    "category",
+    "quantity",
+    "unit_price",
+    "discount_amount",
+    "unit_cost",
+    "store_id",
+    "store_name",
+    "region",
+    "channel",
+    "payment_method",
+    "country",
+    "customer_gender",
+    "customer_age",
     "customer_signup_date",
 )
 
@@ -91,68 +106,158 @@ class CategorySpec:
 
 CATEGORIES = (
     CategorySpec(
-        "Apparel", 60,
+        "Apparel",
+        60,
         ("Linen", "Cotton", "Wool", "Denim", "Slim", "Classic", "Relaxed", "Organic"),
-        {"Shirt": 28, "T-Shirt": 12, "Jeans": 45, "Chinos": 38, "Dress": 48, "Skirt": 30,
-         "Jumper": 36, "Hoodie": 32, "Jacket": 70, "Coat": 95},
+        {
+            "Shirt": 28,
+            "T-Shirt": 12,
+            "Jeans": 45,
+            "Chinos": 38,
+            "Dress": 48,
+            "Skirt": 30,
+            "Jumper": 36,
+            "Hoodie": 32,
+            "Jacket": 70,
+            "Coat": 95,
+        },
         ("Blue", "Black", "White", "Grey", "Navy", "Red", "Green", "Beige"),
-        (0.45, 0.60), 0.25, 0.09, 0.22,
+        (0.45, 0.60),
+        0.25,
+        0.09,
+        0.22,
     ),
     CategorySpec(
-        "Footwear", 35,
+        "Footwear",
+        35,
         ("Leather", "Canvas", "Suede", "Trail", "Classic", "Lightweight"),
-        {"Trainers": 65, "Boots": 85, "Sandals": 30, "Loafers": 60, "Slippers": 18,
-         "Running Shoes": 80},
+        {"Trainers": 65, "Boots": 85, "Sandals": 30, "Loafers": 60, "Slippers": 18, "Running Shoes": 80},
         ("Black", "Brown", "White", "Tan", "Navy", "Grey"),
-        (0.40, 0.55), 0.03, 0.08, 0.08,
+        (0.40, 0.55),
+        0.03,
+        0.08,
+        0.08,
     ),
     CategorySpec(
-        "Home", 55,
+        "Home",
+        55,
         ("Ceramic", "Oak", "Cotton", "Glass", "Nordic", "Vintage", "Bamboo"),
-        {"Mug": 7, "Vase": 22, "Cushion": 16, "Throw": 30, "Lamp": 40, "Candle": 9,
-         "Towel": 12, "Frame": 14, "Bowl": 10, "Duvet Cover": 45},
+        {
+            "Mug": 7,
+            "Vase": 22,
+            "Cushion": 16,
+            "Throw": 30,
+            "Lamp": 40,
+            "Candle": 9,
+            "Towel": 12,
+            "Frame": 14,
+            "Bowl": 10,
+            "Duvet Cover": 45,
+        },
         ("White", "Grey", "Sage", "Charcoal", "Natural", "Blush"),
-        (0.35, 0.50), 0.30, 0.04, 0.15,
+        (0.35, 0.50),
+        0.30,
+        0.04,
+        0.15,
     ),
     CategorySpec(
-        "Beauty", 45,
+        "Beauty",
+        45,
         ("Hydrating", "Gentle", "Vitamin C", "Charcoal", "Rose", "Argan", "Daily"),
-        {"Face Cream": 14, "Cleanser": 9, "Serum": 22, "Shampoo": 6, "Conditioner": 6,
-         "Body Lotion": 8, "Lip Balm": 4, "Hand Cream": 5},
+        {
+            "Face Cream": 14,
+            "Cleanser": 9,
+            "Serum": 22,
+            "Shampoo": 6,
+            "Conditioner": 6,
+            "Body Lotion": 8,
+            "Lip Balm": 4,
+            "Hand Cream": 5,
+        },
         ("50ml", "100ml", "200ml", "Travel Size", "Refill"),
-        (0.50, 0.65), 0.40, 0.02, 0.12,
+        (0.50, 0.65),
+        0.40,
+        0.02,
+        0.12,
     ),
     CategorySpec(
-        "Electronics", 35,
+        "Electronics",
+        35,
         ("Wireless", "Smart", "Portable", "Compact", "Pro", "Mini"),
-        {"Headphones": 60, "Speaker": 45, "Charger": 18, "Power Bank": 25, "Smartwatch": 150,
-         "Keyboard": 40, "Mouse": 20, "Tablet": 250},
+        {
+            "Headphones": 60,
+            "Speaker": 45,
+            "Charger": 18,
+            "Power Bank": 25,
+            "Smartwatch": 150,
+            "Keyboard": 40,
+            "Mouse": 20,
+            "Tablet": 250,
+        },
         ("Black", "White", "Silver", "Blue"),
-        (0.20, 0.30), 0.03, 0.05, 0.10,
+        (0.20, 0.30),
+        0.03,
+        0.05,
+        0.10,
     ),
     CategorySpec(
-        "Grocery", 60,
+        "Grocery",
+        60,
         ("Organic", "Fairtrade", "Italian", "Sea Salt", "Dark", "Wholegrain", "Classic"),
-        {"Coffee Beans": 7, "Tea": 3.5, "Olive Oil": 6, "Pasta": 1.8, "Chocolate": 2.5,
-         "Granola": 3.5, "Honey": 5, "Crisps": 1.6, "Biscuits": 2.2},
+        {
+            "Coffee Beans": 7,
+            "Tea": 3.5,
+            "Olive Oil": 6,
+            "Pasta": 1.8,
+            "Chocolate": 2.5,
+            "Granola": 3.5,
+            "Honey": 5,
+            "Crisps": 1.6,
+            "Biscuits": 2.2,
+        },
         ("Small", "Medium", "Large", "Multipack"),
-        (0.20, 0.30), 1.50, 0.005, 0.18,
+        (0.20, 0.30),
+        1.50,
+        0.005,
+        0.18,
     ),
     CategorySpec(
-        "Toys", 40,
+        "Toys",
+        40,
         ("Wooden", "Classic", "Deluxe", "Junior", "Magnetic", "Plush"),
-        {"Puzzle": 14, "Building Set": 35, "Board Game": 25, "Teddy Bear": 18,
-         "Train Set": 45, "Doll": 22, "Kite": 15},
+        {
+            "Puzzle": 14,
+            "Building Set": 35,
+            "Board Game": 25,
+            "Teddy Bear": 18,
+            "Train Set": 45,
+            "Doll": 22,
+            "Kite": 15,
+        },
         ("Red", "Blue", "Rainbow", "Green", "Yellow"),
-        (0.35, 0.50), 0.30, 0.03, 0.07,
+        (0.35, 0.50),
+        0.30,
+        0.03,
+        0.07,
     ),
     CategorySpec(
-        "Sports", 40,
+        "Sports",
+        40,
         ("Pro", "Lightweight", "Training", "Outdoor", "Performance", "Essential"),
-        {"Yoga Mat": 25, "Dumbbells": 30, "Water Bottle": 12, "Tennis Racket": 60,
-         "Football": 18, "Running Jacket": 55, "Gym Bag": 28},
+        {
+            "Yoga Mat": 25,
+            "Dumbbells": 30,
+            "Water Bottle": 12,
+            "Tennis Racket": 60,
+            "Football": 18,
+            "Running Jacket": 55,
+            "Gym Bag": 28,
+        },
         ("Black", "Blue", "Red", "Grey", "Green"),
-        (0.30, 0.45), 0.20, 0.05, 0.08,
+        (0.30, 0.45),
+        0.20,
+        0.05,
+        0.08,
     ),
 )
 CATEGORY_INDEX = {spec.name: k for k, spec in enumerate(CATEGORIES)}
@@ -199,9 +304,7 @@ class Catalog:
 
 def price_point(amount: np.ndarray) -> np.ndarray:
     """Retail price points in cents: x.99 from 5.00 up, x.49 or x.99 below."""
-    cents = np.where(
-        amount >= 5, np.floor(amount) * 100 + 99, np.ceil(amount * 2) * 50 - 1
-    )
+    cents = np.where(amount >= 5, np.floor(amount) * 100 + 99, np.ceil(amount * 2) * 50 - 1)
     return np.maximum(cents, 49).astype(np.int64)
 
 
@@ -212,9 +315,7 @@ def product_names(rng: np.random.Generator, spec: CategorySpec) -> tuple[list[st
     combos = rng.choice(len(spec.styles) * n_items * n_variants, spec.n_products, replace=False)
     style, rest = np.divmod(combos, n_items * n_variants)
     item, variant = np.divmod(rest, n_variants)
-    names = [
-        f"{spec.styles[s]} {items[i]} {spec.variants[v]}" for s, i, v in zip(style, item, variant)
-    ]
+    names = [f"{spec.styles[s]} {items[i]} {spec.variants[v]}" for s, i, v in zip(style, item, variant)]
     typical = np.array([spec.items[items[i]] for i in item], dtype=float)
     return names, typical
 
@@ -279,12 +380,14 @@ FOREIGN_SHARE = 0.03  # of customers and of online guest orders; they buy online
 PAYMENT_METHODS = ("cash", "credit_card", "debit_card", "mobile_wallet", "gift_card")
 CASH, CREDIT, DEBIT, GIFT = 0, 1, 2, 4
 AGE_BAND_LIMITS = (30, 50, 65)  # bands: <30, 30-49, 50-64, 65+
-PAYMENT_BY_AGE_BAND = np.array([
-    [0.07, 0.20, 0.30, 0.40, 0.03],
-    [0.10, 0.35, 0.30, 0.22, 0.03],
-    [0.22, 0.32, 0.35, 0.08, 0.03],
-    [0.35, 0.22, 0.37, 0.03, 0.03],
-])
+PAYMENT_BY_AGE_BAND = np.array(
+    [
+        [0.07, 0.20, 0.30, 0.40, 0.03],
+        [0.10, 0.35, 0.30, 0.22, 0.03],
+        [0.22, 0.32, 0.35, 0.08, 0.03],
+        [0.35, 0.22, 0.37, 0.03, 0.03],
+    ]
+)
 GUEST_PAYMENT = np.array([0.22, 0.27, 0.32, 0.16, 0.03])
 PAYMENT_LOYALTY = 0.6  # chance a customer pays with their usual method
 JANUARY_GIFT_CARD_BOOST = 3.0  # gift cards received at Christmas are spent in January
@@ -389,11 +492,9 @@ def promo_discounts(dates: np.ndarray) -> np.ndarray:
     years = np.unique(dates.astype("datetime64[Y]").astype(int) + 1970)
     for year in years.tolist():
         for promo in PROMOS:
-            apply(dt.date(year, *promo.first), dt.date(year, *promo.last),
-                  promo.categories, promo.discount)
+            apply(dt.date(year, *promo.first), dt.date(year, *promo.last), promo.categories, promo.discount)
         friday = black_friday(year)
-        apply(friday, friday + dt.timedelta(days=3), BLACK_FRIDAY_CATEGORIES,
-              BLACK_FRIDAY_DISCOUNT)
+        apply(friday, friday + dt.timedelta(days=3), BLACK_FRIDAY_CATEGORIES, BLACK_FRIDAY_DISCOUNT)
     return discount
 
 
@@ -518,9 +619,7 @@ def build_customers(rng: np.random.Generator, n: int, cal: Calendar) -> Customer
     rate *= np.where(wholesaler, WHOLESALER_RATE_FACTOR, 1.0)
     online_logit = -1.2 + 0.035 * (40 - signup_age) + rng.normal(0, 1.3, n)
     online_share = np.where(foreign, 1.0, 1 / (1 + np.exp(-online_logit)))
-    basket = np.where(
-        wholesaler, rng.uniform(*WHOLESALE_LINES, n), 1.3 + rng.lognormal(np.log(1.4), 0.45, n)
-    )
+    basket = np.where(wholesaler, rng.uniform(*WHOLESALE_LINES, n), 1.3 + rng.lognormal(np.log(1.4), 0.45, n))
     usual_payment = sample_rows(rng, PAYMENT_BY_AGE_BAND[age_band(signup_age)])
     affinity = category_affinity(rng, n, gender, signup_age, wholesaler)
     signup_text = np.datetime_as_string(cal.start + signup.astype("timedelta64[D]"), unit="D")
@@ -548,8 +647,21 @@ def build_customers(rng: np.random.Generator, n: int, cal: Calendar) -> Customer
 SALE, CANCELLATION, RETURN, ADJUSTMENT = 0, 1, 2, 3
 INVOICE_PREFIX = np.array(["", "C", "R", "A"], dtype=object)
 FIRST_NUMBER = {SALE: 100001, RETURN: 200001, ADJUSTMENT: 900001}
-FIELDS = ("kind", "number", "ts", "customer", "product", "quantity", "price", "discount",
-          "cost", "store", "payment", "country", "line_no")
+FIELDS = (
+    "kind",
+    "number",
+    "ts",
+    "customer",
+    "product",
+    "quantity",
+    "price",
+    "discount",
+    "cost",
+    "store",
+    "payment",
+    "country",
+    "line_no",
+)
 Lines = dict[str, np.ndarray]
 
 CANCELLATION_RATE = 0.01
@@ -612,16 +724,12 @@ def customer_visits(
     counts[channel, joining, signup[joining, 0] - first] += 1  # first purchase at signup
     flat = np.repeat(np.arange(counts.size), counts.ravel())
     online, customer, day = np.unravel_index(flat, counts.shape)
-    expected_store = np.stack(
-        [lam_store[cust.home_store[:n] == s].sum(axis=0) for s in range(N_PHYSICAL)]
-    )
+    expected_store = np.stack([lam_store[cust.home_store[:n] == s].sum(axis=0) for s in range(N_PHYSICAL)])
     expected_online = lam_online.sum(axis=0)
     return customer, day + first, online.astype(bool), np.vstack([expected_store, expected_online])
 
 
-def guest_visits(
-    rng: np.random.Generator, expected: np.ndarray, first: int
-) -> tuple[np.ndarray, np.ndarray]:
+def guest_visits(rng: np.random.Generator, expected: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
     """Guest invoices as (store, day) in proportion to known customers' traffic."""
     ratio = np.append(np.full(N_PHYSICAL, GUEST_STORE_RATIO), GUEST_ONLINE_RATIO)
     counts = rng.poisson(expected * ratio[:, None])
@@ -630,8 +738,12 @@ def guest_visits(
 
 
 def payment_methods(
-    rng: np.random.Generator, cust: Customers, customer: np.ndarray, day: np.ndarray,
-    online: np.ndarray, january: bool,
+    rng: np.random.Generator,
+    cust: Customers,
+    customer: np.ndarray,
+    day: np.ndarray,
+    online: np.ndarray,
+    january: bool,
 ) -> np.ndarray:
     """Usual method or an age-typical one; gift cards peak in January; no cash online."""
     guest = customer < 0
@@ -648,7 +760,11 @@ def payment_methods(
 
 
 def month_invoices(
-    rng: np.random.Generator, cust: Customers, cal: Calendar, first: int, stop: int,
+    rng: np.random.Generator,
+    cust: Customers,
+    cal: Calendar,
+    first: int,
+    stop: int,
     next_number: int,
 ) -> Invoices:
     customer, day, online, expected = customer_visits(rng, cust, cal, first, stop)
@@ -708,8 +824,15 @@ def merchandise_lines(
 
 
 def invoice_lines(
-    inv: Invoices, invoice: np.ndarray, kind: int, product: np.ndarray, quantity: np.ndarray,
-    price: np.ndarray, discount: np.ndarray, cost: np.ndarray, line_no: np.ndarray,
+    inv: Invoices,
+    invoice: np.ndarray,
+    kind: int,
+    product: np.ndarray,
+    quantity: np.ndarray,
+    price: np.ndarray,
+    discount: np.ndarray,
+    cost: np.ndarray,
+    line_no: np.ndarray,
 ) -> Lines:
     """Lines carrying their invoice's header fields."""
     return {
@@ -736,7 +859,8 @@ def invoice_index(inv: Invoices, lines: Lines) -> np.ndarray:
 def postage_lines(inv: Invoices, goods: Lines) -> Lines:
     """A delivery fee on online orders below the free-delivery threshold or abroad."""
     net = np.bincount(
-        invoice_index(inv, goods), goods["quantity"] * goods["price"] - goods["discount"],
+        invoice_index(inv, goods),
+        goods["quantity"] * goods["price"] - goods["discount"],
         minlength=len(inv.day),
     )
     domestic = inv.country == 0
@@ -744,8 +868,7 @@ def postage_lines(inv: Invoices, goods: Lines) -> Lines:
     invoice = np.flatnonzero(charged)
     fee = np.where(domestic[invoice], DOMESTIC_POSTAGE_CENTS, FOREIGN_POSTAGE_CENTS)
     ones = np.ones(len(invoice), dtype=np.int64)
-    return invoice_lines(inv, invoice, SALE, POSTAGE * ones, ones, fee, 0 * ones, 0 * ones,
-                         999 * ones)
+    return invoice_lines(inv, invoice, SALE, POSTAGE * ones, ones, fee, 0 * ones, 0 * ones, 999 * ones)
 
 
 def cancel_some(rng: np.random.Generator, inv: Invoices, sales: Lines) -> tuple[Lines, np.ndarray]:
@@ -764,8 +887,12 @@ def cancel_some(rng: np.random.Generator, inv: Invoices, sales: Lines) -> tuple[
 
 
 def return_some(
-    rng: np.random.Generator, inv: Invoices, goods: Lines, cancelled: np.ndarray,
-    cal: Calendar, catalog: Catalog,
+    rng: np.random.Generator,
+    inv: Invoices,
+    goods: Lines,
+    cancelled: np.ndarray,
+    cal: Calendar,
+    catalog: Catalog,
 ) -> Lines:
     """``R`` invoices of known customers, 1-45 days after the purchase at the same store
     (next day if closed): all or part of the units of some lines, at the price paid.
@@ -855,8 +982,7 @@ DIRTY_KINDS = (
     DirtyKind("missing_product", {"product_id": ("",)}),
     DirtyKind("missing_invoice_id", {"invoice_id": ("",)}),
     DirtyKind("zero_quantity", {"quantity": ("0",), "discount_amount": ("0.00",)}),
-    DirtyKind("nonpositive_price", {"unit_price": ("0.00", "-3.50"),
-                                    "discount_amount": ("0.00",)}),
+    DirtyKind("nonpositive_price", {"unit_price": ("0.00", "-3.50"), "discount_amount": ("0.00",)}),
     DirtyKind("duplicate_line", {}),
 )
 DIRTY_RATE = 0.0003  # per kind, of all lines
@@ -913,9 +1039,7 @@ def text_tables(cal: Calendar, cust: Customers, catalog: Catalog) -> TextTables:
     category_names = [CATEGORIES[k].name for k in catalog.category]
     return TextTables(
         day=text_table(f"{day} " for day in days),
-        clock=text_table(
-            f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)
-        ),
+        clock=text_table(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)),
         customer_id=text_table(cust.ids),
         gender=text_table(cust.gender),
         signup=text_table(cust.signup_text),
@@ -978,8 +1102,7 @@ def spoil(rng: np.random.Generator, columns: dict[str, np.ndarray], lines: Lines
     return duplicates
 
 
-def render(rng: np.random.Generator, lines: Lines, tables: TextTables,
-           cust: Customers) -> tuple[str, int]:
+def render(rng: np.random.Generator, lines: Lines, tables: TextTables, cust: Customers) -> tuple[str, int]:
     """CSV rows of ``lines`` (dirty rows included) and their number."""
     columns = format_columns(lines, tables, cust)
     duplicates = spoil(rng, columns, lines)
@@ -1006,8 +1129,13 @@ def open_output(path: Path) -> Iterator[BinaryIO]:
 
 
 def simulate_month(
-    rng: np.random.Generator, cust: Customers, cal: Calendar, catalog: Catalog,
-    first: int, stop: int, numbers: dict[int, int],
+    rng: np.random.Generator,
+    cust: Customers,
+    cal: Calendar,
+    catalog: Catalog,
+    first: int,
+    stop: int,
+    numbers: dict[int, int],
 ) -> tuple[Lines, Lines]:
     """The month's sales and cancellations, and the returns they cause (any later date)."""
     inv = month_invoices(rng, cust, cal, first, stop, numbers[SALE])
@@ -1033,9 +1161,7 @@ def generate(output: Path, n_customers: int, seed: int, first: dt.date, last: dt
     with open_output(output) as out:
         out.write((",".join(COLUMNS) + "\n").encode("ascii"))
         for month_first, month_stop in cal.months():
-            sales, returns = simulate_month(
-                rng, cust, cal, catalog, month_first, month_stop, numbers
-            )
+            sales, returns = simulate_month(rng, cust, cal, catalog, month_first, month_stop, numbers)
             pending = concat([pending, returns])
             due = pending["ts"] < month_stop * DAY
             lines = concat([sales, take(pending, np.flatnonzero(due))])
@@ -1061,10 +1187,12 @@ def window_bound(text: str, end: bool) -> dt.date:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help="file to write (.csv.gz gzipped, .csv plain)")
-    parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
-                        help="customers in the population")
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="file to write (.csv.gz gzipped, .csv plain)"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=DEFAULT_CUSTOMERS, help="customers in the population"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--start", default="2024", help="first year or date (YYYY[-MM-DD])")
     parser.add_argument("--end", default="2025", help="last year or date (YYYY[-MM-DD])")

@@ -89,10 +89,7 @@ class Mapping:
 
 def _smartcart_format() -> dict[str, Mapping]:
     required = {"invoice_id", "invoice_date", "product_id", "quantity", "unit_price"}
-    return {
-        column: Mapping(sources=(column,), required=column in required)
-        for column in CONTRACT_COLUMNS
-    }
+    return {column: Mapping(sources=(column,), required=column in required) for column in CONTRACT_COLUMNS}
 
 
 FORMATS: dict[str, dict[str, Mapping]] = {
@@ -211,8 +208,7 @@ def _encoding_for(binary, encoding: str) -> str:
         codec = codecs.lookup(encoding).name
     except LookupError as error:
         raise LoadError(
-            f"unknown ENCODING {encoding!r}; use a Python codec name such as utf-8, latin-1, "
-            "cp1252 or utf-16"
+            f"unknown ENCODING {encoding!r}; use a Python codec name such as utf-8, latin-1, cp1252 or utf-16"
         ) from error
     if codec != "utf-8":
         return encoding
@@ -317,9 +313,7 @@ def _normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
     return count
 
 
-def _reader_sqls(
-    con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, count: FileCount
-) -> list[str]:
+def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, count: FileCount) -> list[str]:
     """DuckDB table expressions reading the export with every column as text, one per part
     (a workbook has one per sheet), in file order. A text export is read from its normalised
     copy with the one dialect it was written in, no sniffing."""
@@ -409,8 +403,15 @@ def _write_manifest(con, catalog: str, raw_path: Path, format_name: str, count: 
         " ? as source_file, ? as file_format, ? as file_encoding, ? as file_delimiter,"
         " cast(? as bigint) as file_record_count, cast(? as bigint) as unreadable_record_count,"
         " cast(? as bigint) as blank_line_count, current_timestamp as loaded_at",
-        [str(raw_path), format_name, count.encoding, count.delimiter, count.records,
-         count.unreadable, count.blank_lines],
+        [
+            str(raw_path),
+            format_name,
+            count.encoding,
+            count.delimiter,
+            count.records,
+            count.unreadable,
+            count.blank_lines,
+        ],
     )
 
 
@@ -418,16 +419,12 @@ def load(database: Path, raw_path: Path, format_name: str, encoding: str = "utf-
     """Replace ``raw.invoice_lines`` and ``raw.load_manifest`` in ``database`` with
     ``raw_path``; return the file's count (every record is a raw row, readable or not)."""
     if format_name not in FORMATS:
-        raise LoadError(
-            f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}"
-        )
+        raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
     _check_path(raw_path)
     database.parent.mkdir(parents=True, exist_ok=True)
     normalised = database.with_name(database.name + ".records.csv")
     try:
-        count = (
-            _normalise_text(raw_path, encoding, normalised) if _text_type(raw_path) else FileCount()
-        )
+        count = _normalise_text(raw_path, encoding, normalised) if _text_type(raw_path) else FileCount()
         return _load_into(database, raw_path, format_name, normalised, count)
     finally:
         normalised.unlink(missing_ok=True)
@@ -452,9 +449,7 @@ def _load_into(
             except duckdb.Error as error:
                 first_line = str(error).strip().splitlines()[0]
                 raise LoadError(f"cannot read {raw_path}: {first_line}") from error
-            select = ",\n    ".join(
-                _record_columns(count, table) + _select_list(format_name, header)
-            )
+            select = ",\n    ".join(_record_columns(count, table) + _select_list(format_name, header))
             con.execute(f"insert into {table}\nselect\n    {select}\nfrom {reader}")
         rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
         if raw_path.name.lower().endswith(".parquet"):

@@ -62,8 +62,7 @@ def public_marts(manifest: Path = DEFAULT_MANIFEST) -> list[Mart]:
             name=node["name"],
             description=" ".join(node["description"].split()),
             columns=tuple(
-                (name, " ".join(column["description"].split()))
-                for name, column in node["columns"].items()
+                (name, " ".join(column["description"].split())) for name, column in node["columns"].items()
             ),
         )
         for node in nodes

@@ -94,32 +94,66 @@ TOTAL_LEVEL = "total"
 
 _INTERVAL_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 FORECAST_COLUMNS = [
-    "series_level", "series_id", "forecast_date", "model_name", "is_closed",
-    "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
+    "series_level",
+    "series_id",
+    "forecast_date",
+    "model_name",
+    "is_closed",
+    "forecast",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
 ]
 ACCURACY_COLUMNS = [
-    "series_level", "series_id", "model_name", "horizon_bucket", "mae", "wape",
-    "mase", "bias", "coverage_80", "coverage_95", "n_origins", "n_points", "is_chosen",
+    "series_level",
+    "series_id",
+    "model_name",
+    "horizon_bucket",
+    "mae",
+    "wape",
+    "mase",
+    "bias",
+    "coverage_80",
+    "coverage_95",
+    "n_origins",
+    "n_points",
+    "is_chosen",
 ]
 NOTES_COLUMNS = ["series_level", "series_id", "served_model", "n_history_days", "n_origins", "note"]
 FORECAST_TABLE_COLUMNS = [
-    "series_level", "series_id", "forecast_date", "model_name", "is_closed",
-    "base_forecast", "is_reconciled", "forecast", "lower_80", "upper_80", "lower_95", "upper_95",
-    "n_history_days", "n_origins", "forecast_note",
+    "series_level",
+    "series_id",
+    "forecast_date",
+    "model_name",
+    "is_closed",
+    "base_forecast",
+    "is_reconciled",
+    "forecast",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "n_history_days",
+    "n_origins",
+    "forecast_note",
 ]
 """Columns of :func:`forecast_table` (the dbt model ``forecast_served_results``)."""
 _TEXT, _REAL, _COUNT = "string", "float64", "int64"
 _ACCURACY_DTYPES = {
     **dict.fromkeys(["series_level", "series_id", "model_name", "horizon_bucket"], _TEXT),
     **dict.fromkeys(["mae", "wape", "mase", "bias", "coverage_80", "coverage_95"], _REAL),
-    "n_origins": _COUNT, "n_points": _COUNT, "is_chosen": "bool",
+    "n_origins": _COUNT,
+    "n_points": _COUNT,
+    "is_chosen": "bool",
 }
 _FORECAST_TABLE_DTYPES = {
     **dict.fromkeys(["series_level", "series_id", "model_name", "forecast_note"], _TEXT),
     "forecast_date": pd.ArrowDtype(pa.date32()),
     **dict.fromkeys(["is_closed", "is_reconciled"], "bool"),
     **dict.fromkeys(["base_forecast", *_INTERVAL_COLUMNS], _REAL),
-    "n_history_days": _COUNT, "n_origins": _COUNT,
+    "n_history_days": _COUNT,
+    "n_origins": _COUNT,
 }
 """Explicit column types of the tables the dbt Python models write, so that an empty
 table (e.g. no series has a backtest origin) still gets the types its SQL mart expects."""
@@ -341,13 +375,12 @@ def backtest_all(
     outputs = _run_all(_backtest_chunk, unique, cfg, settings.n_jobs, size=lambda s: len(s.values))
     outputs += [
         frame.assign(series_level=level, series_id=series_id)
-        for frame in outputs if not frame.empty
+        for frame in outputs
+        if not frame.empty
         for level, series_id in twins[(frame["series_level"].iloc[0], frame["series_id"].iloc[0])]
     ]
     accuracy = _concat(outputs, ACCURACY_COLUMNS)
-    return accuracy.sort_values(
-        ["series_level", "series_id", "model_name"], kind="stable", ignore_index=True
-    )
+    return accuracy.sort_values(["series_level", "series_id", "model_name"], kind="stable", ignore_index=True)
 
 
 def serve_all(
@@ -427,9 +460,7 @@ def backtest_origins(
     return sorted(o for o in origins if (o - start).days + 1 >= min_train_days)
 
 
-def reconcile_to_total(
-    forecasts: pd.DataFrame, level: str, total_level: str = TOTAL_LEVEL
-) -> pd.DataFrame:
+def reconcile_to_total(forecasts: pd.DataFrame, level: str, total_level: str = TOTAL_LEVEL) -> pd.DataFrame:
     """Proportional top-down reconciliation of one level to the total series.
 
     For every ``forecast_date`` each member ``i`` of ``level`` gets the
@@ -543,9 +574,7 @@ def forecast_table(
         the bounds are reconciled where ``is_reconciled``; ``forecast_date`` is
         an Arrow date (a SQL date); the series' notes are repeated on its rows.
     """
-    result = serve_all(
-        _input_frame(series_daily), as_of_date, backtest, _with_calendar(settings, holidays)
-    )
+    result = serve_all(_input_frame(series_daily), as_of_date, backtest, _with_calendar(settings, holidays))
     forecasts = result.forecasts
     base_forecast = forecasts["forecast"].copy()
     levels = set(forecasts["series_level"])
@@ -611,24 +640,26 @@ def _split_series(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[_Series]:
     is_future = frame["date"] > as_of
     closed_future = {
         key: g["date"].to_numpy().astype("datetime64[D]")
-        for key, g in frame[is_future & frame["is_closed"].astype(bool)].groupby(["series_level", "series_id"])
+        for key, g in frame[is_future & frame["is_closed"].astype(bool)].groupby(
+            ["series_level", "series_id"]
+        )
     }
     out = []
     for (level, series_id), g in frame[~is_future].groupby(["series_level", "series_id"], sort=True):
         g = g.sort_values("date")
         dates = pd.DatetimeIndex(g["date"])
         if dates[-1] != as_of or (dates[1:] - dates[:-1] != pd.Timedelta(days=1)).any():
-            raise ValueError(
-                f"series {level}/{series_id} must be daily and contiguous up to {as_of.date()}"
+            raise ValueError(f"series {level}/{series_id} must be daily and contiguous up to {as_of.date()}")
+        out.append(
+            _Series(
+                level=level,
+                series_id=series_id,
+                start=dates[0],
+                values=g["value"].to_numpy(float),
+                is_closed=g["is_closed"].to_numpy(bool),
+                closed_future=closed_future.get((level, series_id), np.array([], dtype="datetime64[D]")),
             )
-        out.append(_Series(
-            level=level,
-            series_id=series_id,
-            start=dates[0],
-            values=g["value"].to_numpy(float),
-            is_closed=g["is_closed"].to_numpy(bool),
-            closed_future=closed_future.get((level, series_id), np.array([], dtype="datetime64[D]")),
-        ))
+        )
     return out
 
 
@@ -642,12 +673,14 @@ def _serve_tasks(series: list[_Series], accuracy: pd.DataFrame) -> list[_ServeTa
             tasks.append(_ServeTask(s, BASELINE_MODEL, (), 0))
             continue
         chosen = rows.loc[rows["is_chosen"].astype(bool), "model_name"]
-        tasks.append(_ServeTask(
-            series=s,
-            chosen=chosen.iloc[0] if len(chosen) else BASELINE_MODEL,
-            backtested=tuple(sorted(set(rows["model_name"]))),
-            n_origins=int(rows["n_origins"].max()),
-        ))
+        tasks.append(
+            _ServeTask(
+                series=s,
+                chosen=chosen.iloc[0] if len(chosen) else BASELINE_MODEL,
+                backtested=tuple(sorted(set(rows["model_name"]))),
+                n_origins=int(rows["n_origins"].max()),
+            )
+        )
     return tasks
 
 
@@ -780,14 +813,16 @@ def _serve_series(task: _ServeTask, cfg: _Config) -> _ServeOutput:
         notes.append(f"{chosen} failed on full history ({exc}): served baseline")
         chosen = BASELINE_MODEL
         served = _predict(chosen, window, p.future_closed)
-    forecasts = pd.DataFrame({
-        "series_level": s.level,
-        "series_id": s.series_id,
-        "forecast_date": p.future,
-        "model_name": chosen,
-        "is_closed": p.future_closed,
-        **dict(zip(_INTERVAL_COLUMNS, served.arrays())),
-    })
+    forecasts = pd.DataFrame(
+        {
+            "series_level": s.level,
+            "series_id": s.series_id,
+            "forecast_date": p.future,
+            "model_name": chosen,
+            "is_closed": p.future_closed,
+            **dict(zip(_INTERVAL_COLUMNS, served.arrays())),
+        }
+    )
     return _ServeOutput(
         forecasts=forecasts,
         notes={
@@ -850,7 +885,7 @@ def _backtest(
     if not origins:
         return {}, np.empty((0, h))
     cuts = [(o - dates[0]).days + 1 for o in origins]
-    actual = np.array([y[c:c + h] for c in cuts])
+    actual = np.array([y[c : c + h] for c in cuts])
     predictions = {}
     for name in candidates:
         try:
@@ -858,16 +893,21 @@ def _backtest(
                 _predict(
                     name,
                     _Window(
-                        y=y[:c], dates=dates[:c], future=dates[c:c + h],
-                        holidays=cfg.holidays, store_closures=cfg.store_closures,
+                        y=y[:c],
+                        dates=dates[:c],
+                        future=dates[c : c + h],
+                        holidays=cfg.holidays,
+                        store_closures=cfg.store_closures,
                     ),
-                    np.isnan(y[c:c + h]),
+                    np.isnan(y[c : c + h]),
                 )
                 for c in cuts
             ]
         except _FIT_ERRORS:
             continue
-        predictions[name] = _Prediction(*(np.array(parts) for parts in zip(*(p.arrays() for p in per_origin))))
+        predictions[name] = _Prediction(
+            *(np.array(parts) for parts in zip(*(p.arrays() for p in per_origin)))
+        )
     return predictions, actual
 
 
@@ -940,18 +980,20 @@ def _accuracy_table(
         for name, p in predictions.items():
             err = p.forecast[mask] - a
             mae = np.abs(err).mean() if a.size else math.nan
-            rows.append({
-                "model_name": name,
-                "horizon_bucket": label,
-                "mae": mae,
-                "wape": _ratio(np.abs(err).sum(), np.abs(a).sum()),
-                "mase": _ratio(mae, baseline_mae),
-                "bias": err.mean() if a.size else math.nan,
-                "coverage_80": _coverage(a, p.lower_80[mask], p.upper_80[mask]),
-                "coverage_95": _coverage(a, p.lower_95[mask], p.upper_95[mask]),
-                "n_origins": actual.shape[0],
-                "n_points": int(a.size),
-            })
+            rows.append(
+                {
+                    "model_name": name,
+                    "horizon_bucket": label,
+                    "mae": mae,
+                    "wape": _ratio(np.abs(err).sum(), np.abs(a).sum()),
+                    "mase": _ratio(mae, baseline_mae),
+                    "bias": err.mean() if a.size else math.nan,
+                    "coverage_80": _coverage(a, p.lower_80[mask], p.upper_80[mask]),
+                    "coverage_95": _coverage(a, p.lower_95[mask], p.upper_95[mask]),
+                    "n_origins": actual.shape[0],
+                    "n_points": int(a.size),
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -999,7 +1041,7 @@ def _lag_error_quantiles(y: np.ndarray, n_weeks: int) -> np.ndarray:
     out = np.zeros((n_weeks, len(_QUANTILE_PROBS)))
     base_k, base_q = 1, _base_error_quantiles(y)
     for k in range(1, n_weeks + 1):
-        errors = y[7 * k:] - y[:-7 * k] if len(y) > 7 * k else np.array([])
+        errors = y[7 * k :] - y[: -7 * k] if len(y) > 7 * k else np.array([])
         errors = errors[np.isfinite(errors)]
         if errors.size >= _MIN_LAG_ERRORS:
             base_k, base_q = k, np.quantile(errors, _QUANTILE_PROBS)
@@ -1046,7 +1088,11 @@ def _ets_weekly(w: _Window) -> _Prediction:
     y = _impute_closed(_log_target(w.y), w.dates)
     with _quiet_fit():
         model = ETSModel(
-            pd.Series(y), error="add", trend=None, seasonal="add", seasonal_periods=7,
+            pd.Series(y),
+            error="add",
+            trend=None,
+            seasonal="add",
+            seasonal_periods=7,
             initialization_method="heuristic",
         )
         fit = model.fit(disp=False, maxiter=_MAXITER)
@@ -1080,8 +1126,11 @@ def _regression_calendar(w: _Window) -> _Prediction:
     keep[np.argmax(keep[:7])] = False  # reference weekday: the integrated level is the intercept
     with _quiet_fit():
         model = SARIMAX(
-            y, exog=x_train[:, keep], order=(0, 1, 1),
-            mle_regression=False, concentrate_scale=True,
+            y,
+            exog=x_train[:, keep],
+            order=(0, 1, 1),
+            mle_regression=False,
+            concentrate_scale=True,
         )
         # All states approximately diffuse: the default mixed stationary/diffuse
         # initialisation is re-solved on every likelihood call and is ~20x slower.

@@ -155,7 +155,9 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     out["revenue_per_order"] = out["net_revenue"] / out["order_count"].clip(lower=1)
     out["order_rate"] = out["order_count"] / (out["tenure_days"] + 1)
     gap = (out["first_order_age_days"] - out["last_order_age"]) / (out["order_days"] - 1).clip(lower=1)
-    out["recency_over_gap"] = out["recency_days"] / gap.where(out["order_days"] > 1, out["tenure_days"] + 1).clip(lower=1)
+    out["recency_over_gap"] = out["recency_days"] / gap.where(
+        out["order_days"] > 1, out["tenure_days"] + 1
+    ).clip(lower=1)
     out["repeat_days"] = (out["order_days"] - 1).clip(lower=0)
     out["first_to_last_days"] = (out["first_order_age_days"] - out["last_order_age"]).fillna(0)
     out["repeat_revenue_per_day"] = out["net_revenue"] / out["order_days"].clip(lower=1)
@@ -168,7 +170,9 @@ def labels_after(customer_days: pd.DataFrame, customers: pd.Index, cutoff, horiz
     cutoff = pd.Timestamp(cutoff)
     dates = pd.to_datetime(customer_days["activity_date"])
     window = customer_days[(dates > cutoff) & (dates <= cutoff + pd.Timedelta(days=horizon_days))]
-    totals = window.groupby("customer_id")[["order_count", "net_revenue"]].sum().reindex(customers, fill_value=0)
+    totals = (
+        window.groupby("customer_id")[["order_count", "net_revenue"]].sum().reindex(customers, fill_value=0)
+    )
     return pd.DataFrame(
         {
             "orders": totals["order_count"].astype(float),
@@ -200,7 +204,9 @@ def _classifier(name: str, random_state: int):
             l2_regularization=1.0,
             random_state=random_state,
         )
-    return make_pipeline(FunctionTransformer(_log_features), StandardScaler(), LogisticRegression(max_iter=1000))
+    return make_pipeline(
+        FunctionTransformer(_log_features), StandardScaler(), LogisticRegression(max_iter=1000)
+    )
 
 
 def _churn_columns(name: str) -> list[str]:
@@ -209,7 +215,12 @@ def _churn_columns(name: str) -> list[str]:
 
 def _regressor(random_state: int):
     return HistGradientBoostingRegressor(
-        loss="poisson", max_iter=150, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=30, random_state=random_state
+        loss="poisson",
+        max_iter=150,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        min_samples_leaf=30,
+        random_state=random_state,
     )
 
 
@@ -254,8 +265,12 @@ def bg_nbd_gamma_gamma(features: pd.DataFrame, horizon_days: int, clv_days: int)
         spend = ggf.conditional_expected_average_profit(
             buyers["repeat_days"], buyers["repeat_revenue_per_day"].clip(lower=0)
         ).to_numpy(float)
-        horizon_orders = bgf.conditional_expected_number_of_purchases_up_to_time(horizon_days, frequency, recency, age)
-        clv_orders = bgf.conditional_expected_number_of_purchases_up_to_time(clv_days, frequency, recency, age)
+        horizon_orders = bgf.conditional_expected_number_of_purchases_up_to_time(
+            horizon_days, frequency, recency, age
+        )
+        clv_orders = bgf.conditional_expected_number_of_purchases_up_to_time(
+            clv_days, frequency, recency, age
+        )
         alive = bgf.conditional_probability_alive(frequency, recency, age)
     result = pd.DataFrame(
         {
@@ -284,8 +299,12 @@ def _value_predictions(
         revenue = orders * score["revenue_per_order"].clip(lower=0).to_numpy()
     else:
         if (labels["revenue"] > 0).sum() < settings.min_class_customers:
-            raise DegenerateFit(f"fewer than {settings.min_class_customers} customers with revenue to learn from")
-        orders = _regressor(settings.random_state).fit(train[FEATURES], labels["orders"]).predict(score[FEATURES])
+            raise DegenerateFit(
+                f"fewer than {settings.min_class_customers} customers with revenue to learn from"
+            )
+        orders = (
+            _regressor(settings.random_state).fit(train[FEATURES], labels["orders"]).predict(score[FEATURES])
+        )
         revenue = (
             _regressor(settings.random_state)
             .fit(train[FEATURES], labels["revenue"].clip(lower=0))
@@ -302,7 +321,9 @@ def _value_predictions(
     )
 
 
-def training_window(customer_days: pd.DataFrame, as_of_date, horizon_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def training_window(
+    customer_days: pd.DataFrame, as_of_date, horizon_days: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Features as of ``as_of_date - horizon_days`` and labels from the horizon after it."""
     cutoff = pd.Timestamp(as_of_date) - pd.Timedelta(days=horizon_days)
     features = features_as_of(customer_days, cutoff)
@@ -312,8 +333,13 @@ def training_window(customer_days: pd.DataFrame, as_of_date, horizon_days: int) 
 def _window_problem(labels: pd.DataFrame, target: str, settings: PredictionSettings) -> str | None:
     """Why the window is too small to fit and compare models, or None."""
     if len(labels) < settings.min_customers:
-        return f"{len(labels)} customers known at the cutoff (< {settings.min_customers}): naive rate baseline"
-    if target == CHURN and min(labels["churned"].sum(), (1 - labels["churned"]).sum()) < settings.min_class_customers:
+        return (
+            f"{len(labels)} customers known at the cutoff (< {settings.min_customers}): naive rate baseline"
+        )
+    if (
+        target == CHURN
+        and min(labels["churned"].sum(), (1 - labels["churned"]).sum()) < settings.min_class_customers
+    ):
         return f"fewer than {settings.min_class_customers} churned or retained customers: naive rate baseline"
     return None
 
@@ -341,7 +367,9 @@ def out_of_fold(
             model = _classifier(name, settings.random_state).fit(fit_x[columns], fit_y["churned"])
             predicted.iloc[test] = model.predict_proba(test_x[columns])[:, 1]
         else:
-            predicted.iloc[test] = _value_predictions(name, fit_x, fit_y, test_x, settings)["revenue"].to_numpy()
+            predicted.iloc[test] = _value_predictions(name, fit_x, fit_y, test_x, settings)[
+                "revenue"
+            ].to_numpy()
     return predicted
 
 
@@ -353,9 +381,19 @@ def churn_accuracy(model_name: str, predicted: pd.Series, churned: pd.Series) ->
     order = np.argsort(p, kind="stable")
     for decile, members in enumerate(np.array_split(order, 10), start=1):
         if len(members):
-            rows.append([f"decile {decile:02d}", len(members), np.nan, np.nan, p[members].mean(), y[members].mean()])
+            rows.append(
+                [f"decile {decile:02d}", len(members), np.nan, np.nan, p[members].mean(), y[members].mean()]
+            )
     frame = pd.DataFrame(
-        rows, columns=["evaluation_bucket", "customers_scored", "auc", "brier_score", "mean_predicted", "mean_observed"]
+        rows,
+        columns=[
+            "evaluation_bucket",
+            "customers_scored",
+            "auc",
+            "brier_score",
+            "mean_predicted",
+            "mean_observed",
+        ],
     )
     return frame.assign(target=CHURN, model_name=model_name)
 
@@ -407,7 +445,9 @@ def backtest(customer_days: pd.DataFrame, as_of_date, settings: PredictionSettin
         table = pd.concat(scored, ignore_index=True)
         score = "brier_score" if target == CHURN else "mae_per_customer"
         overall = table[table["evaluation_bucket"] == OVERALL]
-        chosen = overall.loc[overall[score].idxmin(), "model_name"] if overall[score].notna().any() else NAIVE_RATE
+        chosen = (
+            overall.loc[overall[score].idxmin(), "model_name"] if overall[score].notna().any() else NAIVE_RATE
+        )
         tables.append(table.assign(is_chosen=table["model_name"] == chosen))
     accuracy = pd.concat(tables, ignore_index=True).reindex(columns=ACCURACY_COLUMNS)
     accuracy["customers_scored"] = accuracy["customers_scored"].fillna(0).astype("int64")
@@ -418,13 +458,17 @@ def backtest(customer_days: pd.DataFrame, as_of_date, settings: PredictionSettin
 def chosen_models(accuracy: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     """target -> (chosen model name, its note) from :func:`backtest`'s table."""
     chosen = accuracy[accuracy["is_chosen"] & (accuracy["evaluation_bucket"] == OVERALL)]
-    return {row.target: (row.model_name, None if pd.isna(row.note) else row.note) for row in chosen.itertuples()}
+    return {
+        row.target: (row.model_name, None if pd.isna(row.note) else row.note) for row in chosen.itertuples()
+    }
 
 
 def risk_band(probability: np.ndarray, settings: PredictionSettings) -> np.ndarray:
     """'high', 'medium' or 'low' churn risk by the settings' thresholds."""
     return np.select(
-        [probability >= settings.high_risk_from, probability >= settings.medium_risk_from], ["high", "medium"], "low"
+        [probability >= settings.high_risk_from, probability >= settings.medium_risk_from],
+        ["high", "medium"],
+        "low",
     )
 
 

@@ -425,7 +425,10 @@ def describe_segments(result: SegmentationResult, customers: pd.DataFrame) -> pd
     summary["description"] = [
         _describe(name, customer_share, revenue_share, centroid, prep.features)
         for name, customer_share, revenue_share, centroid in zip(
-            summary["segment_name"], summary["share_of_customers"], summary["share_of_revenue"], centroids,
+            summary["segment_name"],
+            summary["share_of_customers"],
+            summary["share_of_revenue"],
+            centroids,
             strict=True,
         )
     ]
@@ -717,9 +720,12 @@ def _from_parameters(parameters: pd.DataFrame) -> tuple[_Preprocessing, np.ndarr
     cluster_ids = table["cluster_id"].drop_duplicates().to_numpy(dtype="int64")
     first = table[table["cluster_id"] == cluster_ids[0]]
     features = first["feature"].tolist()
-    if len(table) != len(cluster_ids) * len(features) or not (
-        table["feature"].to_numpy().reshape(len(cluster_ids), -1) == np.asarray(features, dtype=object)
-    ).all():
+    if (
+        len(table) != len(cluster_ids) * len(features)
+        or not (
+            table["feature"].to_numpy().reshape(len(cluster_ids), -1) == np.asarray(features, dtype=object)
+        ).all()
+    ):
         raise ValueError("parameters must list the same features, in the same order, for every cluster.")
     prep = _Preprocessing(
         features,

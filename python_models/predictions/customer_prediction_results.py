@@ -15,6 +15,11 @@ def model(dbt, session):
     season = dbt.ref("int_prediction_seasons_compared").df()["season_factor"].iloc[0]
     with threadpool_limits(1):
         predictions = score_customers(
-            customer_days, customer_ids, as_of_date, accuracy, None if season is None else float(season), settings
+            customer_days,
+            customer_ids,
+            as_of_date,
+            accuracy,
+            None if season is None else float(season),
+            settings,
         )
     return predictions

@@ -137,7 +137,8 @@ def _builds_needed(item: pytest.Item) -> set[str]:
         for name in (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])
     }
     values = {
-        value for key, value in (callspec.params.items() if callspec else ())
+        value
+        for key, value in (callspec.params.items() if callspec else ())
         if key not in direct and isinstance(value, str)
     }
     return {name for name in (*item.fixturenames, *values) if name in BUILDS}

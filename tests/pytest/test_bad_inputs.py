@@ -32,7 +32,9 @@ HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price"
 
 
 def _lines(count: int, start: int = 0) -> list[str]:
-    return [f"{100000 + i},2024-03-01 10:00:00,{500 + i % 7},P{i % 5},2,2.50" for i in range(start, start + count)]
+    return [
+        f"{100000 + i},2024-03-01 10:00:00,{500 + i % 7},P{i % 5},2,2.50" for i in range(start, start + count)
+    ]
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -82,17 +84,27 @@ def test_lines_starting_with_a_hash_are_records_not_comments(tmp_path: Path):
 
 
 def test_wrong_column_count_and_broken_quoting_are_quarantined_with_their_line(tmp_path: Path):
-    text = "\n".join([
-        HEADER,
-        *_lines(2),
-        '100009,2024-03-01 10:00:00,5,P1,"2"x,2.50',  # text after a closing quote
-        "100010,2024-03-01 10:00:00,5,P1,2,2.50,surplus",
-        *_lines(2, start=20),
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                *_lines(2),
+                '100009,2024-03-01 10:00:00,5,P1,"2"x,2.50',  # text after a closing quote
+                "100010,2024-03-01 10:00:00,5,P1,2,2.50,surplus",
+                *_lines(2, start=20),
+            ]
+        )
+        + "\n"
+    )
     count, rows = _loaded(tmp_path, _write(tmp_path / "broken.csv", text))
     assert (count.records, count.unreadable) == (6, 2)
     assert [(row["source_line_number"], row["unreadable_reason"]) for row in rows] == [
-        (2, None), (3, None), (4, "broken_quoting"), (5, "wrong_column_count"), (6, None), (7, None),
+        (2, None),
+        (3, None),
+        (4, "broken_quoting"),
+        (5, "wrong_column_count"),
+        (6, None),
+        (7, None),
     ]
     assert rows[3]["unreadable_detail"].startswith("7 fields where the header has 6")
     assert rows[3]["invoice_id"] is None  # values of an unreadable record are never guessed
@@ -109,10 +121,18 @@ def test_quoted_line_breaks_are_one_record_and_line_numbers_follow_the_file(tmp_
 @pytest.mark.parametrize(
     "name, text, match",
     [
-        ("unclosed.csv", f'{HEADER}\n1,2024-03-01,5,"P1,1,2\n2,2024-03-01,5,P1,1,2\n',
-         r"the quote opened on line 2 is never closed"),
-        ("swallowing.csv", f'{HEADER}\n1,2024-03-01,5,"P1,1,2\n' + "2,2024-03-01,5,P1,1,2\n" * 30
-         + '3,2024-03-01,5,P1",1,2\n', r"the record starting on line 2 runs to line 33"),
+        (
+            "unclosed.csv",
+            f'{HEADER}\n1,2024-03-01,5,"P1,1,2\n2,2024-03-01,5,P1,1,2\n',
+            r"the quote opened on line 2 is never closed",
+        ),
+        (
+            "swallowing.csv",
+            f'{HEADER}\n1,2024-03-01,5,"P1,1,2\n'
+            + "2,2024-03-01,5,P1,1,2\n" * 30
+            + '3,2024-03-01,5,P1",1,2\n',
+            r"the record starting on line 2 runs to line 33",
+        ),
         ("header_only.csv", f"{HEADER}\n", r"has a header but no data rows"),
         ("repeated.csv", "invoice_id,invoice_id,x\n1,2,3\n", r"its header repeats column\(s\) invoice_id"),
         ("binary.csv", "\x00\x01\x02PK\x03\x04\x00\n\x00\x00", r"its first line holds NUL bytes"),
@@ -137,14 +157,20 @@ def test_a_folder_and_an_unknown_encoding_are_named(tmp_path: Path):
 )
 def test_declared_or_marked_encodings_decode(tmp_path: Path, encoding, declared):
     # utf-16 declared as utf-8 (the default): its byte-order mark decides.
-    text = f"{HEADER},product_name\n1,2024-03-01,5,P1,1,2,Crème brûlée {'€' if encoding != 'latin-1' else '£'}\n"
+    text = (
+        f"{HEADER},product_name\n1,2024-03-01,5,P1,1,2,Crème brûlée {'€' if encoding != 'latin-1' else '£'}\n"
+    )
     count, rows = _loaded(tmp_path, _write(tmp_path / "export.csv", text, encoding), declared)
     assert count.unreadable == 0
     assert rows[0]["product_name"].startswith("Crème brûlée ")
 
 
 def test_undecodable_bytes_are_quarantined_and_a_bad_header_names_the_encoding(tmp_path: Path):
-    latin = _write(tmp_path / "latin.csv", f"{HEADER},product_name\n1,2024-03-01,5,P1,1,2,Café\n2,2024-03-01,5,P1,1,2,Tea\n", "latin-1")
+    latin = _write(
+        tmp_path / "latin.csv",
+        f"{HEADER},product_name\n1,2024-03-01,5,P1,1,2,Café\n2,2024-03-01,5,P1,1,2,Tea\n",
+        "latin-1",
+    )
     count, rows = _loaded(tmp_path, latin)
     assert [row["unreadable_reason"] for row in rows] == ["undecodable_text", None]
     assert "not utf-8-sig text; set ENCODING=" in rows[0]["unreadable_detail"]
@@ -168,7 +194,9 @@ def test_whole_number_ids_written_as_decimals_are_the_same_id(tmp_path: Path):
     text = f"{HEADER}\n536365.0,2024-03-01,12345.0,85123.00,1,2\n536365,2024-03-01,12345,85123,1,2\n1.5,2024-03-01,C12345.0,P,1,2\n"
     _, rows = _loaded(tmp_path, _write(tmp_path / "ids.csv", text))
     assert [(row["invoice_id"], row["customer_id"], row["product_id"]) for row in rows] == [
-        ("536365", "12345", "85123"), ("536365", "12345", "85123"), ("1.5", "C12345.0", "P"),
+        ("536365", "12345", "85123"),
+        ("536365", "12345", "85123"),
+        ("1.5", "C12345.0", "P"),
     ]
 
 
@@ -219,9 +247,15 @@ def test_reserved_warehouse_names_are_refused(tmp_path: Path):
 def test_a_read_write_holder_is_named_and_its_file_left_alone(stand_in: Path):
     before = _digest(stand_in)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
-         " print('open', flush=True); time.sleep(120)", str(stand_in)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+            " print('open', flush=True); time.sleep(120)",
+            str(stand_in),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -237,9 +271,16 @@ def test_make_passes_user_values_literally(tmp_path: Path):
     # Backticks, $(shell ...) and $ reach the build as characters: the refusal names the file.
     name = "it's $HOME `touch pwned` $(shell touch pwned).csv"
     result = subprocess.run(
-        ["make", "--no-print-directory", "build", f"RAW={tmp_path / name}",
-         f"WAREHOUSE={tmp_path / 'wh.duckdb'}"],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        [
+            "make",
+            "--no-print-directory",
+            "build",
+            f"RAW={tmp_path / name}",
+            f"WAREHOUSE={tmp_path / 'wh.duckdb'}",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     assert f"raw file not found: {tmp_path / name}" in result.stderr
     assert not list(REPO_ROOT.glob("pwned")) and not list(tmp_path.glob("pwned"))
@@ -280,7 +321,10 @@ def _killed_build(warehouse: Path, raw: Path, signum: int, when: str) -> subproc
     """Start a build and send ``signum`` once its output shows ``when``; return it finished."""
     process = subprocess.Popen(
         [sys.executable, str(BUILD_SCRIPT), "--raw", str(raw), "--warehouse", str(warehouse)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for line in process.stdout:
         if when in line:
@@ -333,7 +377,11 @@ def faults(tmp_path_factory) -> dict:
         }
     recovery = run_build("--raw", raw, "--warehouse", warehouse, "--as-of", as_of)
     return {
-        "steps": steps, "recovery": recovery, "warehouse": warehouse, "raw": raw, "as_of": as_of,
+        "steps": steps,
+        "recovery": recovery,
+        "warehouse": warehouse,
+        "raw": raw,
+        "as_of": as_of,
         "leftovers": leftover_processes(building),
         "side_files": sorted(p.name for p in directory.glob(f".{warehouse.name}*")),
     }
@@ -369,10 +417,12 @@ def test_every_record_of_the_tiny_export_is_accounted_for(faults: dict):
     rows = query(warehouse, "select sum(line_count), max(raw_line_count) from marts.load_reconciliation")
     assert rows == [(file_records, file_records)]
     junk = raw.read_text().count("#N/A")
-    quarantined = dict(query(
-        warehouse,
-        "select rejection_reason, count(*) from marts.quarantined_invoice_lines group by all",
-    ))
+    quarantined = dict(
+        query(
+            warehouse,
+            "select rejection_reason, count(*) from marts.quarantined_invoice_lines group by all",
+        )
+    )
     assert quarantined["wrong_column_count"] == junk + 1
     (line, detail) = query(
         warehouse,
@@ -389,16 +439,22 @@ def test_every_record_of_the_tiny_export_is_accounted_for(faults: dict):
 
 def test_the_tiny_export_keeps_one_customer_and_one_order_across_midnight(faults: dict):
     warehouse = faults["warehouse"]
-    assert query(warehouse, "select customer_id from marts.dim_customers where customer_id like '12345%'") == [("12345",)]
+    assert query(
+        warehouse, "select customer_id from marts.dim_customers where customer_id like '12345%'"
+    ) == [("12345",)]
     assert query(warehouse, "select count(*) from marts.fct_orders where invoice_id = '990001'") == [(1,)]
-    assert query(warehouse, "select cast(as_of_date as varchar) from intermediate.int_as_of_date") == [(faults["as_of"],)]
+    assert query(warehouse, "select cast(as_of_date as varchar) from intermediate.int_as_of_date") == [
+        (faults["as_of"],)
+    ]
 
 
 def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: dict, tmp_path: Path):
     warehouse = faults["warehouse"]
     before = _digest(warehouse)
     raw, _ = _tiny_export(tmp_path / "junk.csv", junk_share=0.10)
-    line = _one_line_refusal(run_build("--raw", raw, "--warehouse", warehouse), "are rejected, more than the 5% limit")
+    line = _one_line_refusal(
+        run_build("--raw", raw, "--warehouse", warehouse), "are rejected, more than the 5% limit"
+    )
     assert "top reasons: wrong_column_count" in line
     assert _digest(warehouse) == before
 
@@ -409,10 +465,22 @@ def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: 
 def _plain_dbt(cwd: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``dbt run`` as a user types it (the profile's own path unless ``env`` sets one)."""
     return subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "run", "--select", "int_as_of_date",
-         "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
-         "--target-path", str(tmp_path / "target")],
-        cwd=cwd, capture_output=True, text=True, env=env,
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "run",
+            "--select",
+            "int_as_of_date",
+            "--project-dir",
+            str(REPO_ROOT),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
     )
 
 

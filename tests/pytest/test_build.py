@@ -9,6 +9,7 @@ import json
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -43,13 +44,15 @@ def _mostly_garbage_export(path: Path) -> Path:
         writer = csv.DictWriter(out, fieldnames=header)
         writer.writeheader()
         for i in range(300):
-            writer.writerow({
-                "invoice_id": str(900000 + i),
-                "invoice_date": "2025-03-01 10:00:00" if i % 3 == 0 else "someday",
-                "product_id": "P1",
-                "quantity": "1",
-                "unit_price": "2.50",
-            })
+            writer.writerow(
+                {
+                    "invoice_id": str(900000 + i),
+                    "invoice_date": "2025-03-01 10:00:00" if i % 3 == 0 else "someday",
+                    "product_id": "P1",
+                    "quantity": "1",
+                    "unit_price": "2.50",
+                }
+            )
     return path
 
 
@@ -59,10 +62,13 @@ def test_sample_build_is_published_and_complete(sample_warehouse: Path):
     assert sorted(path.name for path in sample_warehouse.parent.glob(".*")) == []
     (lines,) = query(sample_warehouse, "select count(*) from marts.fct_sales_lines")[0]
     assert lines > 100_000
-    schemas = {row[0] for row in query(
-        sample_warehouse,
-        "select distinct table_schema from information_schema.tables",
-    )}
+    schemas = {
+        row[0]
+        for row in query(
+            sample_warehouse,
+            "select distinct table_schema from information_schema.tables",
+        )
+    }
     assert schemas == {"raw", "staging", "intermediate", "marts"}
 
 
@@ -152,8 +158,11 @@ def test_interrupted_build_keeps_the_published_warehouse(published: Path, phase:
     building = published.with_name(f".{published.name}.building")
     process = subprocess.Popen(
         build_command("--warehouse", published),
-        cwd=REPO_ROOT, env=build_env(published.parent),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        env=build_env(published.parent),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     if phase == "loading":
         while not building.exists() and process.poll() is None:
@@ -176,13 +185,18 @@ def test_open_reader_does_not_block_publishing(published: Path):
     with duckdb.connect(str(published), read_only=True) as reader:
         (old_as_of,) = reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0]
         result = run_build(
-            "--raw", shared_file(MALL), "--format", "customer_shopping", "--warehouse", published,
-            "--as-of", "2022-06-30", "--no-docs",
+            "--raw",
+            shared_file(MALL),
+            "--format",
+            "customer_shopping",
+            "--warehouse",
+            published,
+            "--as-of",
+            "2022-06-30",
+            "--no-docs",
         )
         assert result.returncode == 0, result.stderr
         # The reader keeps its consistent snapshot of the old file until it reconnects.
-        assert reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0] == (
-            old_as_of,
-        )
+        assert reader.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0] == (old_as_of,)
     (new_as_of,) = query(published, "select as_of_date from intermediate.int_as_of_date")[0]
     assert str(new_as_of) == "2022-06-30" != str(old_as_of)

@@ -41,9 +41,7 @@ def _check(manifest: dict, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def _add_edge(manifest: dict, child: str, parent: str) -> dict:
     changed = copy.deepcopy(manifest)
-    changed["nodes"][f"model.smartcart.{child}"]["depends_on"]["nodes"].append(
-        f"model.smartcart.{parent}"
-    )
+    changed["nodes"][f"model.smartcart.{child}"]["depends_on"]["nodes"].append(f"model.smartcart.{parent}")
     return changed
 
 
@@ -87,8 +85,7 @@ def test_an_exception_that_no_longer_applies_fails(manifest: dict, tmp_path: Pat
     result = _check(changed, tmp_path)
     assert result.returncode == 1
     assert (
-        "exception no longer needed, remove it: materialization int_sales_periods_aggregated"
-        in result.stdout
+        "exception no longer needed, remove it: materialization int_sales_periods_aggregated" in result.stdout
     )
 
 

@@ -46,9 +46,7 @@ def test_same_rows_in_another_order_and_column_order_agree(before: Path, tmp_pat
     assert "0 of 1 marts table(s) differ" in result.stdout
 
 
-def test_a_changed_value_a_missing_table_and_a_new_column_are_reported(
-    before: Path, tmp_path: Path
-):
+def test_a_changed_value_a_missing_table_and_a_new_column_are_reported(before: Path, tmp_path: Path):
     changed = _warehouse(
         tmp_path / "changed.duckdb",
         "create table marts.kpis (day date, revenue decimal(18, 4), rate double)",

@@ -66,9 +66,7 @@ def test_value_tiers_partition_customers_and_revenue(warehouse: Path):
     # Nominal 20 / 30 / 50 %, up to the customers tied at a cut.
     total = sum(row[1] for row in shares)
     assert shares[0][1] >= 0.2 * total - 1
-    (top_10,) = _one(
-        warehouse, "select count(*) from marts.dim_customers where is_top_10_percent"
-    )
+    (top_10,) = _one(warehouse, "select count(*) from marts.dim_customers where is_top_10_percent")
     assert 0.1 * total - 1 <= top_10 <= shares[0][1]
 
 
@@ -86,9 +84,7 @@ def test_every_cohort_starts_with_full_retention(warehouse: Path):
         warehouse,
         "select sum(cohort_customers) from marts.customer_cohorts where months_since_first_order = 0",
     )
-    (with_orders,) = _one(
-        warehouse, "select count(*) from marts.dim_customers where order_count > 0"
-    )
+    (with_orders,) = _one(warehouse, "select count(*) from marts.dim_customers where order_count > 0")
     assert in_cohorts == with_orders
 
 
@@ -102,9 +98,7 @@ def test_retention_flows_add_up(warehouse: Path):
     )
     assert broken == []
     (new_total,) = _one(warehouse, "select sum(new_customers) from marts.customer_retention_monthly")
-    (with_orders,) = _one(
-        warehouse, "select count(*) from marts.dim_customers where order_count > 0"
-    )
+    (with_orders,) = _one(warehouse, "select count(*) from marts.dim_customers where order_count > 0")
     assert new_total == with_orders
 
 
@@ -112,9 +106,7 @@ def test_retention_flows_add_up(warehouse: Path):
 
 
 def test_online_retail_has_repeat_customers_and_retention(online_retail: Path):
-    types = dict(query(
-        online_retail, "select customer_type, count(*) from marts.dim_customers group by 1"
-    ))
+    types = dict(query(online_retail, "select customer_type, count(*) from marts.dim_customers group by 1"))
     assert types["repeat"] > types["one_time"] > 0
     # Customers whose only lines are cancellations of older orders still appear.
     assert types["no_orders"] > 0
@@ -126,10 +118,13 @@ def test_online_retail_has_repeat_customers_and_retention(online_retail: Path):
         """,
     )
     assert {(r, f) for r, f, _ in no_order_scores} == {(1, 1)}
-    rates = [rate for (rate,) in query(
-        online_retail,
-        "select retention_rate from marts.customer_retention_monthly where retention_rate is not null",
-    )]
+    rates = [
+        rate
+        for (rate,) in query(
+            online_retail,
+            "select retention_rate from marts.customer_retention_monthly where retention_rate is not null",
+        )
+    ]
     assert rates and all(0.1 < rate < 0.9 for rate in rates)
     (reactivated, churned) = _one(
         online_retail,
@@ -140,9 +135,13 @@ def test_online_retail_has_repeat_customers_and_retention(online_retail: Path):
 
 def test_online_retail_rfm_uses_the_whole_scale(online_retail: Path):
     for score in ("r_score", "m_score"):
-        used = {value for (value,) in query(online_retail, f"select distinct {score} from marts.customer_rfm")}
+        used = {
+            value for (value,) in query(online_retail, f"select distinct {score} from marts.customer_rfm")
+        }
         assert used == {1, 2, 3, 4, 5}, score
-    segments = {name for (name,) in query(online_retail, "select distinct rfm_segment from marts.customer_rfm")}
+    segments = {
+        name for (name,) in query(online_retail, "select distinct rfm_segment from marts.customer_rfm")
+    }
     assert {"Champions", "Lost", "At Risk"} <= segments
 
 
@@ -225,10 +224,12 @@ def test_mall_scores_stay_defined(mall: Path):
 
 
 def test_sample_customer_marts(sample_warehouse_if_present: Path):
-    types = dict(query(
-        sample_warehouse_if_present,
-        "select customer_type, count(*) from marts.dim_customers group by 1",
-    ))
+    types = dict(
+        query(
+            sample_warehouse_if_present,
+            "select customer_type, count(*) from marts.dim_customers group by 1",
+        )
+    )
     assert types.get("repeat", 0) > 0
     (missing_store,) = _one(
         sample_warehouse_if_present,

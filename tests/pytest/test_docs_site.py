@@ -45,13 +45,24 @@ def _inline_manifest(page: Path) -> dict:
 def test_docs_page_is_one_file_with_the_exposures(docs_page):
     manifest = _inline_manifest(docs_page)
     exposures = {exposure["name"]: exposure for exposure in manifest["exposures"].values()}
-    notebooks = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-    assert sorted(e["url"].split("/")[-1].removesuffix(".ipynb") for e in exposures.values() if e["type"] == "notebook") == notebooks
+    notebooks = sorted(
+        path.stem for path in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb")
+    )
+    assert (
+        sorted(
+            e["url"].split("/")[-1].removesuffix(".ipynb")
+            for e in exposures.values()
+            if e["type"] == "notebook"
+        )
+        == notebooks
+    )
     assert {e["type"] for e in exposures.values()} >= {"notebook", "dashboard", "application"}
     dashboard = next(e for e in exposures.values() if e["type"] == "dashboard")
-    assert {"model.smartcart.fct_sales_lines", "model.smartcart.fct_orders", "model.smartcart.dim_customers"} <= set(
-        dashboard["depends_on"]["nodes"]
-    )
+    assert {
+        "model.smartcart.fct_sales_lines",
+        "model.smartcart.fct_orders",
+        "model.smartcart.dim_customers",
+    } <= set(dashboard["depends_on"]["nodes"])
 
 
 def test_docs_site_in_a_browser(docs_page):

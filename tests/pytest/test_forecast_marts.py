@@ -36,25 +36,29 @@ def test_served_total_revenue_model_beats_the_seasonal_naive(online_retail: Path
     assert n_origins >= 8
     assert Decimal("0.70") <= coverage_80 <= Decimal("0.90")
     # 'all' spans the whole 28-day horizon: every origin contributes its open days of 1-28
-    buckets = dict(query(
-        online_retail,
-        """
+    buckets = dict(
+        query(
+            online_retail,
+            """
         select horizon_bucket, n_points from marts.forecast_accuracy
         where series_level = 'total' and is_chosen
         """,
-    ))
+        )
+    )
     assert set(buckets) == {"1-7", "8-14", "15-28", "all"}
     assert buckets["all"] == n_points == buckets["1-7"] + buckets["8-14"] + buckets["15-28"]
     assert n_points > 8 * 28 * 5 / 7  # most days open (no Saturdays, a few holidays)
 
 
 def test_online_retail_forecasts_every_series_and_closes_saturdays(online_retail: Path):
-    levels = dict(query(
-        online_retail,
-        "select series_level, count(distinct series_id) from marts.sales_forecast group by 1",
-    ))
+    levels = dict(
+        query(
+            online_retail,
+            "select series_level, count(distinct series_id) from marts.sales_forecast group by 1",
+        )
+    )
     assert levels == {"total": 1, "region": 1, "store": 1, "category": 1, "product": 20}
-    (first, last, days), = query(
+    ((first, last, days),) = query(
         online_retail,
         """
         select min(forecast_date), max(forecast_date), count(distinct forecast_date)
@@ -63,13 +67,15 @@ def test_online_retail_forecasts_every_series_and_closes_saturdays(online_retail
     )
     assert (first, last, days) == (dt.date(2011, 9, 1), dt.date(2011, 11, 29), 90)
     # The shop never trades on Saturdays: every Saturday is closed and 0, nothing else is.
-    by_weekday = dict(query(
-        online_retail,
-        """
+    by_weekday = dict(
+        query(
+            online_retail,
+            """
         select isodow(forecast_date) = 6, bool_and(is_closed) or not bool_or(is_closed)
         from marts.sales_forecast where series_level = 'total' group by 1
         """,
-    ))
+        )
+    )
     assert by_weekday == {True: True, False: True}
     assert query(
         online_retail,
@@ -104,14 +110,16 @@ def test_a_backtest_as_of_an_earlier_date_is_honest(online_retail: Path, online_
         where series_level = 'total' and not is_closed and forecast_date <= date '2011-08-31'
         """,
     )
-    actuals = dict(query(
-        online_retail,
-        """
+    actuals = dict(
+        query(
+            online_retail,
+            """
         select invoice_date, sum(net_amount) from marts.fct_sales_lines
         where is_product_line and invoice_date between date '2011-07-01' and date '2011-08-31'
         group by 1
         """,
-    ))
+        )
+    )
     assert len(forecasts) > 45
     inside_80 = [lo80 <= actuals.get(day, 0) <= hi80 for day, _, lo80, hi80, _, _ in forecasts]
     inside_95 = [lo95 <= actuals.get(day, 0) <= hi95 for day, _, _, _, lo95, hi95 in forecasts]
@@ -131,7 +139,9 @@ def test_sample_stores_close_on_new_years_day_while_online_sells(sample_warehous
         order by series_id
         """,
     )
-    stores = {series_id: (closed, forecast) for level, series_id, closed, forecast in rows if level == "store"}
+    stores = {
+        series_id: (closed, forecast) for level, series_id, closed, forecast in rows if level == "store"
+    }
     assert stores.pop("ONLINE")[0] is False
     assert len(stores) == 6 and all(closed and forecast == 0 for closed, forecast in stores.values())
     total_forecast = next(forecast for level, _, _, forecast in rows if level == "total")
@@ -140,7 +150,7 @@ def test_sample_stores_close_on_new_years_day_while_online_sells(sample_warehous
         "select forecast from marts.sales_forecast where series_id = 'ONLINE' and forecast_date = date '2026-01-01'",
     ) == [(total_forecast,)]
     # Not forecast as a normal day: well below the median open day of the horizon.
-    (median_day,), = query(
+    ((median_day,),) = query(
         sample_warehouse,
         """
         select median(forecast) from marts.sales_forecast

@@ -31,16 +31,20 @@ def daily_series(
 ) -> pd.DataFrame:
     """Long input frame for one series ending on ``as_of``."""
     dates = pd.date_range(end=as_of, periods=len(values), freq="D")
-    return pd.DataFrame({
-        "series_level": level,
-        "series_id": series_id,
-        "date": dates,
-        "value": np.asarray(values, dtype=float),
-        "is_closed": np.zeros(len(values), bool) if closed is None else closed,
-    })
+    return pd.DataFrame(
+        {
+            "series_level": level,
+            "series_id": series_id,
+            "date": dates,
+            "value": np.asarray(values, dtype=float),
+            "is_closed": np.zeros(len(values), bool) if closed is None else closed,
+        }
+    )
 
 
-def seasonal_values(n_days: int, as_of: str, seed: int, base: float = 500.0, noise: float = 0.1) -> np.ndarray:
+def seasonal_values(
+    n_days: int, as_of: str, seed: int, base: float = 500.0, noise: float = 0.1
+) -> np.ndarray:
     """Multiplicative weekly x yearly seasonality with log-normal noise."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range(end=as_of, periods=n_days, freq="D")
@@ -77,10 +81,12 @@ def test_chosen_model_beats_baseline_with_calibrated_intervals():
 
 def test_forecast_dates_and_row_counts():
     as_of = pd.Timestamp("2024-03-31")
-    series = pd.concat([
-        daily_series(seasonal_values(120, "2024-03-31", seed=1), "2024-03-31", "a", "store"),
-        daily_series(seasonal_values(100, "2024-03-31", seed=2), "2024-03-31", "b", "store"),
-    ])
+    series = pd.concat(
+        [
+            daily_series(seasonal_values(120, "2024-03-31", seed=1), "2024-03-31", "a", "store"),
+            daily_series(seasonal_values(100, "2024-03-31", seed=2), "2024-03-31", "b", "store"),
+        ]
+    )
     result = forecast_all(series, as_of, ForecastSettings(horizon=45, n_origins=3, n_jobs=1))
 
     assert list(result.forecasts.columns) == FORECAST_COLUMNS
@@ -114,9 +120,17 @@ def test_closed_days_are_zero_and_excluded_from_scoring():
     future_closed = ["2024-12-25", "2025-01-01"]
     holidays = ["2023-12-25", "2024-01-01", *future_closed]
 
-    result = forecast_all(series, as_of, ForecastSettings(
-        horizon=30, n_origins=4, closed_dates_future=future_closed, holidays=holidays, n_jobs=1,
-    ))
+    result = forecast_all(
+        series,
+        as_of,
+        ForecastSettings(
+            horizon=30,
+            n_origins=4,
+            closed_dates_future=future_closed,
+            holidays=holidays,
+            n_jobs=1,
+        ),
+    )
 
     fc = result.forecasts.set_index("forecast_date")
     closed = (fc.index.day_of_week == 5) | fc.index.isin(pd.to_datetime(future_closed))
@@ -138,10 +152,12 @@ def test_closed_days_are_zero_and_excluded_from_scoring():
 def test_near_zero_series_have_ordered_nonnegative_intervals():
     as_of = "2024-05-31"
     rng = np.random.default_rng(4)
-    series = pd.concat([
-        daily_series(rng.gamma(0.5, 0.2, 200), as_of, "tiny"),  # small, non-sparse: all models
-        daily_series(rng.poisson(0.3, 200), as_of, "sparse"),  # mostly zero: baseline
-    ])
+    series = pd.concat(
+        [
+            daily_series(rng.gamma(0.5, 0.2, 200), as_of, "tiny"),  # small, non-sparse: all models
+            daily_series(rng.poisson(0.3, 200), as_of, "sparse"),  # mostly zero: baseline
+        ]
+    )
     result = forecast_all(series, as_of, ForecastSettings(horizon=60, n_origins=4, n_jobs=1))
 
     assert_valid_intervals(result.forecasts)
@@ -155,10 +171,12 @@ def test_near_zero_series_have_ordered_nonnegative_intervals():
 
 def test_short_and_zero_series_fall_back_to_baseline():
     as_of = "2024-05-31"
-    series = pd.concat([
-        daily_series(np.linspace(50, 100, 20), as_of, "short"),  # growing: all lag errors > 0
-        daily_series(np.zeros(200), as_of, "zero"),
-    ])
+    series = pd.concat(
+        [
+            daily_series(np.linspace(50, 100, 20), as_of, "short"),  # growing: all lag errors > 0
+            daily_series(np.zeros(200), as_of, "zero"),
+        ]
+    )
     result = forecast_all(series, as_of, ForecastSettings(horizon=30, n_origins=4, n_jobs=1))
 
     notes = result.notes.set_index("series_id")
@@ -176,9 +194,9 @@ def test_short_and_zero_series_fall_back_to_baseline():
 
 def test_parallel_matches_serial():
     as_of = "2024-04-30"
-    series = pd.concat([
-        daily_series(seasonal_values(110, as_of, seed=s), as_of, f"s{s}", "store") for s in range(3)
-    ])
+    series = pd.concat(
+        [daily_series(seasonal_values(110, as_of, seed=s), as_of, f"s{s}", "store") for s in range(3)]
+    )
     serial = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=1))
     parallel = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=2))
     pd.testing.assert_frame_equal(serial.forecasts, parallel.forecasts)
@@ -190,20 +208,30 @@ def test_reconcile_to_total_matches_total_per_date():
 
     def rows(level, series_id, forecast):
         forecast = np.asarray(forecast, float)
-        return pd.DataFrame({
-            "series_level": level, "series_id": series_id, "forecast_date": dates,
-            "model_name": "ets_weekly", "forecast": forecast,
-            "lower_80": 0.8 * forecast, "upper_80": 1.2 * forecast,
-            "lower_95": 0.6 * forecast, "upper_95": 1.5 * forecast,
-        })
+        return pd.DataFrame(
+            {
+                "series_level": level,
+                "series_id": series_id,
+                "forecast_date": dates,
+                "model_name": "ets_weekly",
+                "forecast": forecast,
+                "lower_80": 0.8 * forecast,
+                "upper_80": 1.2 * forecast,
+                "lower_95": 0.6 * forecast,
+                "upper_95": 1.5 * forecast,
+            }
+        )
 
-    forecasts = pd.concat([
-        rows("total", "all", [100, 80, 0, 50]),
-        rows("category", "a", [30, 60, 0, 0]),
-        rows("category", "b", [50, 10, 0, 0]),  # day 4: members all zero, total 50
-        rows("category", "c", [10, 10, 0, 0]),
-        rows("store", "s1", [7, 7, 7, 7]),
-    ], ignore_index=True)
+    forecasts = pd.concat(
+        [
+            rows("total", "all", [100, 80, 0, 50]),
+            rows("category", "a", [30, 60, 0, 0]),
+            rows("category", "b", [50, 10, 0, 0]),  # day 4: members all zero, total 50
+            rows("category", "c", [10, 10, 0, 0]),
+            rows("store", "s1", [7, 7, 7, 7]),
+        ],
+        ignore_index=True,
+    )
 
     result = reconcile_to_total(forecasts, "category")
 
@@ -211,7 +239,9 @@ def test_reconcile_to_total_matches_total_per_date():
     sums = members.groupby("forecast_date")["forecast"].sum().to_numpy()
     np.testing.assert_allclose(sums, [100, 80, 0, 50], atol=1e-6)
     assert_valid_intervals(members)
-    np.testing.assert_allclose(members.loc[members["series_id"] == "a", "upper_80"].iloc[0], 1.2 * 30 * 100 / 90)
+    np.testing.assert_allclose(
+        members.loc[members["series_id"] == "a", "upper_80"].iloc[0], 1.2 * 30 * 100 / 90
+    )
     untouched = result["series_level"] != "category"
     pd.testing.assert_frame_equal(result[untouched], forecasts[untouched])
     with pytest.raises(ValueError):
@@ -227,19 +257,31 @@ def test_rejects_gaps_in_a_series():
 def test_future_rows_carry_each_series_own_closures():
     as_of = "2024-06-30"
     future = pd.date_range("2024-07-01", periods=10, freq="D")
-    series = pd.concat([
-        daily_series(seasonal_values(200, as_of, seed=5), as_of, "store_a", "store"),
-        daily_series(seasonal_values(200, as_of, seed=6), as_of, "online", "store"),
-        # known future rows: the store is closed on 3 July, the online shop is not
-        pd.DataFrame({
-            "series_level": "store", "series_id": "store_a", "date": future,
-            "value": np.nan, "is_closed": future == pd.Timestamp("2024-07-03"),
-        }),
-        pd.DataFrame({
-            "series_level": "store", "series_id": "online", "date": future,
-            "value": np.nan, "is_closed": False,
-        }),
-    ])
+    series = pd.concat(
+        [
+            daily_series(seasonal_values(200, as_of, seed=5), as_of, "store_a", "store"),
+            daily_series(seasonal_values(200, as_of, seed=6), as_of, "online", "store"),
+            # known future rows: the store is closed on 3 July, the online shop is not
+            pd.DataFrame(
+                {
+                    "series_level": "store",
+                    "series_id": "store_a",
+                    "date": future,
+                    "value": np.nan,
+                    "is_closed": future == pd.Timestamp("2024-07-03"),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "series_level": "store",
+                    "series_id": "online",
+                    "date": future,
+                    "value": np.nan,
+                    "is_closed": False,
+                }
+            ),
+        ]
+    )
     result = forecast_all(series, as_of, ForecastSettings(horizon=10, n_origins=2, n_jobs=1))
 
     fc = result.forecasts.set_index(["series_id", "forecast_date"])
@@ -280,16 +322,20 @@ def test_serving_uses_the_backtest_choice_and_reports_failed_candidates():
 def test_identical_series_get_identical_results():
     as_of = "2024-04-30"
     values = seasonal_values(120, as_of, seed=8)
-    series = pd.concat([
-        daily_series(values, as_of, "all", "total"),
-        daily_series(values, as_of, "North", "region"),  # a region with a single store
-        daily_series(values, as_of, "S1", "store"),
-    ])
+    series = pd.concat(
+        [
+            daily_series(values, as_of, "all", "total"),
+            daily_series(values, as_of, "North", "region"),  # a region with a single store
+            daily_series(values, as_of, "S1", "store"),
+        ]
+    )
     result = forecast_all(series, as_of, ForecastSettings(horizon=14, n_origins=2, n_jobs=2))
 
     assert len(result.forecasts) == 3 * 14
-    by_series = [g.drop(columns=["series_level", "series_id"]).reset_index(drop=True)
-                 for _, g in result.forecasts.groupby(["series_level", "series_id"])]
+    by_series = [
+        g.drop(columns=["series_level", "series_id"]).reset_index(drop=True)
+        for _, g in result.forecasts.groupby(["series_level", "series_id"])
+    ]
     pd.testing.assert_frame_equal(by_series[0], by_series[1])
     pd.testing.assert_frame_equal(by_series[0], by_series[2])
     assert result.accuracy.groupby("series_level").size().nunique() == 1
@@ -298,14 +344,16 @@ def test_identical_series_get_identical_results():
 
 def test_reconciliation_splits_a_total_among_open_members_only():
     dates = pd.date_range("2025-12-31", periods=2, freq="D")
-    forecasts = pd.DataFrame({
-        "series_level": ["total", "total", "store", "store", "store", "store"],
-        "series_id": ["all", "all", "s1", "s1", "online", "online"],
-        "forecast_date": list(dates) * 3,
-        "model_name": BASELINE_MODEL,
-        "is_closed": [False, False, False, True, False, False],  # s1 closed on 1 January
-        "forecast": [10.0, 6.0, 0.0, 0.0, 0.0, 0.0],  # members all forecast 0
-    })
+    forecasts = pd.DataFrame(
+        {
+            "series_level": ["total", "total", "store", "store", "store", "store"],
+            "series_id": ["all", "all", "s1", "s1", "online", "online"],
+            "forecast_date": list(dates) * 3,
+            "model_name": BASELINE_MODEL,
+            "is_closed": [False, False, False, True, False, False],  # s1 closed on 1 January
+            "forecast": [10.0, 6.0, 0.0, 0.0, 0.0, 0.0],  # members all forecast 0
+        }
+    )
     for column in ["lower_80", "upper_80", "lower_95", "upper_95"]:
         forecasts[column] = forecasts["forecast"]
 
@@ -326,22 +374,27 @@ def test_warehouse_tables_reconcile_stores_to_the_total():
     b = seasonal_values(150, "2024-06-30", seed=10, base=100)
 
     def rows(level, series_id, values, closed_future=()):
-        return pd.DataFrame({
-            "series_level": level,
-            "series_id": series_id,
-            "sales_date": list(history) + list(future),
-            "sales_value": list(values) + [None] * len(future),
-            "is_closed": [False] * len(history) + [d in closed_future for d in future],
-            "horizon_day": [None] * len(history) + list(range(1, len(future) + 1)),
-        })
+        return pd.DataFrame(
+            {
+                "series_level": level,
+                "series_id": series_id,
+                "sales_date": list(history) + list(future),
+                "sales_value": list(values) + [None] * len(future),
+                "is_closed": [False] * len(history) + [d in closed_future for d in future],
+                "horizon_day": [None] * len(history) + list(range(1, len(future) + 1)),
+            }
+        )
 
     christmas_like = {future[5]}
-    series_daily = pd.concat([
-        rows("total", "all", a + b),
-        rows("store", "s1", a, closed_future=christmas_like),
-        rows("store", "s2", b),
-        rows("product", "p1", np.round(b / 10)),
-    ], ignore_index=True)
+    series_daily = pd.concat(
+        [
+            rows("total", "all", a + b),
+            rows("store", "s1", a, closed_future=christmas_like),
+            rows("store", "s2", b),
+            rows("product", "p1", np.round(b / 10)),
+        ],
+        ignore_index=True,
+    )
     holidays = pd.DataFrame({"holiday_date": [future[5].date()], "holiday_name": ["x"], "is_closure": [True]})
 
     backtest = backtest_table(series_daily, as_of, ForecastSettings(n_origins=2, n_jobs=1), holidays)
@@ -355,7 +408,9 @@ def test_warehouse_tables_reconcile_stores_to_the_total():
     total = table[table["series_level"] == "total"].set_index("forecast_date")["forecast"]
     np.testing.assert_allclose(stores.to_numpy(), total.loc[stores.index].to_numpy(), rtol=1e-9)
     assert table.groupby("series_level")["is_reconciled"].all().to_dict() == {
-        "product": False, "store": True, "total": False,
+        "product": False,
+        "store": True,
+        "total": False,
     }
     unreconciled = table[~table["is_reconciled"]]
     np.testing.assert_array_equal(unreconciled["forecast"], unreconciled["base_forecast"])
@@ -369,21 +424,34 @@ def test_warehouse_tables_keep_their_types_when_nothing_can_be_backtested():
     # One day of history (e.g. a 500-line export): no backtest origin, every series short.
     duckdb = pytest.importorskip("duckdb")
     as_of = pd.Timestamp("2010-12-01")
-    series_daily = pd.DataFrame({
-        "series_level": ["total"] * 4,
-        "series_id": ["all"] * 4,
-        "sales_date": pd.date_range(as_of, periods=4, freq="D"),
-        "sales_value": [120.0, None, None, None],
-        "is_closed": False,
-    })
+    series_daily = pd.DataFrame(
+        {
+            "series_level": ["total"] * 4,
+            "series_id": ["all"] * 4,
+            "sales_date": pd.date_range(as_of, periods=4, freq="D"),
+            "sales_value": [120.0, None, None, None],
+            "is_closed": False,
+        }
+    )
     backtest = backtest_table(series_daily, as_of, ForecastSettings(n_jobs=1))
     served = forecast_table(series_daily, as_of, backtest, ForecastSettings(horizon=3, n_jobs=1))
 
     assert backtest.empty
     types = duckdb.sql("select * from backtest").types
     assert [str(t) for t in types] == [
-        "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE",
-        "DOUBLE", "DOUBLE", "BIGINT", "BIGINT", "BOOLEAN",
+        "VARCHAR",
+        "VARCHAR",
+        "VARCHAR",
+        "VARCHAR",
+        "DOUBLE",
+        "DOUBLE",
+        "DOUBLE",
+        "DOUBLE",
+        "DOUBLE",
+        "DOUBLE",
+        "BIGINT",
+        "BIGINT",
+        "BOOLEAN",
     ]
     relation = duckdb.sql("select forecast_date, forecast_note, n_origins from served")
     assert [str(t) for t in relation.types] == ["DATE", "VARCHAR", "BIGINT"]

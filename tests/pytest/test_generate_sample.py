@@ -28,9 +28,7 @@ DIRTY_ROWS = {
     "missing_date": "invoice_date is null",
     "future_date": f"{TIMESTAMP} >= timestamp '2026-01-01'",
     "unparseable_quantity": "quantity is not null and try_cast(quantity as integer) is null",
-    "unparseable_price": (
-        "unit_price is not null and try_cast(unit_price as decimal(12, 2)) is null"
-    ),
+    "unparseable_price": ("unit_price is not null and try_cast(unit_price as decimal(12, 2)) is null"),
     "missing_product": "product_id is null",
     "missing_invoice_id": "invoice_id is null",
     "zero_quantity": "quantity = '0'",
@@ -74,9 +72,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str):
 
 def test_regenerating_gives_the_committed_bytes(tmp_path: Path) -> None:
     output = tmp_path / "invoice_lines.csv.gz"
-    subprocess.run(
-        [sys.executable, str(SCRIPT), "--output", str(output)], check=True, capture_output=True
-    )
+    subprocess.run([sys.executable, str(SCRIPT), "--output", str(output)], check=True, capture_output=True)
     assert output.read_bytes() == SAMPLE.read_bytes()
 
 
@@ -101,47 +97,44 @@ def test_stores_and_online_shop(con) -> None:
     ).fetchone()
     assert stores >= 5
     assert regions >= 3
-    assert scalar(
-        con, "select count(*) from lines where store_id = 'ONLINE' and channel = 'online'"
-    ) > 0
+    assert scalar(con, "select count(*) from lines where store_id = 'ONLINE' and channel = 'online'") > 0
 
 
 def test_two_full_calendar_years(con) -> None:
-    first, last = con.sql(
-        "select min(invoiced_at)::date, max(invoiced_at)::date from lines"
-    ).fetchone()
+    first, last = con.sql("select min(invoiced_at)::date, max(invoiced_at)::date from lines").fetchone()
     assert (str(first), str(last)) == ("2024-01-01", "2025-12-31")
     months = scalar(con, "select count(distinct date_trunc('month', invoiced_at)) from lines")
     assert months == 24
 
 
 def test_fourth_quarter_peak(con) -> None:
-    share = scalar(
-        con, "select sum(net) filter (where quarter(invoiced_at) = 4) / sum(net) from lines"
-    )
+    share = scalar(con, "select sum(net) filter (where quarter(invoiced_at) = 4) / sum(net) from lines")
     assert share > 0.30
 
 
 def test_stores_closed_on_christmas_and_new_year(con) -> None:
-    assert scalar(
-        con,
-        "select count(*) from lines where channel = 'store' and strftime(invoiced_at, '%m-%d')"
-        " in ('12-25', '01-01')",
-    ) == 0
+    assert (
+        scalar(
+            con,
+            "select count(*) from lines where channel = 'store' and strftime(invoiced_at, '%m-%d')"
+            " in ('12-25', '01-01')",
+        )
+        == 0
+    )
 
 
 def test_promotions_returns_cancellations_and_adjustments(con) -> None:
     assert scalar(con, "select count(*) from lines where discount > 0") > 0
     assert scalar(con, "select count(*) from lines where qty < 0") > 0
-    prefixes = {
-        row[0] for row in con.sql("select distinct left(invoice_id, 1) from lines").fetchall()
-    }
+    prefixes = {row[0] for row in con.sql("select distinct left(invoice_id, 1) from lines").fetchall()}
     assert {"C", "R", "A"} <= prefixes
-    assert scalar(
-        con,
-        "select count(*) from lines where invoice_id like 'A%'"
-        " and (product_id <> 'B' or price >= 0)",
-    ) == 0
+    assert (
+        scalar(
+            con,
+            "select count(*) from lines where invoice_id like 'A%' and (product_id <> 'B' or price >= 0)",
+        )
+        == 0
+    )
 
 
 def test_returns_follow_a_purchase_of_the_product(con) -> None:
@@ -162,15 +155,18 @@ def test_returns_follow_a_purchase_of_the_product(con) -> None:
 
 
 def test_signup_is_not_after_the_first_purchase(con) -> None:
-    assert scalar(
-        con,
-        """
+    assert (
+        scalar(
+            con,
+            """
         select count(*) from (
             select min(customer_signup_date::date) as signed_up, min(invoiced_at)::date as first_day
             from lines where customer_id is not null group by customer_id
         ) where signed_up > first_day
         """,
-    ) == 0
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(DIRTY_ROWS))
@@ -181,7 +177,6 @@ def test_dirty_rows_of_each_kind(con, kind: str) -> None:
 def test_exact_duplicate_lines(con) -> None:
     repeats = scalar(
         con,
-        "select sum(copies - 1) from (select *, count(*) as copies from raw group by all) "
-        "where copies > 1",
+        "select sum(copies - 1) from (select *, count(*) as copies from raw group by all) where copies > 1",
     )
     assert repeats >= 10

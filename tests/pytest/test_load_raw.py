@@ -28,7 +28,8 @@ def _load(tmp_path: Path, name: str, content: str, format_name: str) -> list[dic
 
 def test_uci_original_layout_dates_and_float_customer_ids(tmp_path: Path):
     rows = _load(
-        tmp_path, "uci.csv",
+        tmp_path,
+        "uci.csv",
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
         "536365,85123A, WHITE HANGING HEART ,6,12/1/2010 8:26,2.55,17850.0,United Kingdom\n"
         'C536379,D,"Discount, manual",-1,12/1/2010 9:41,27.50,,United Kingdom\n',
@@ -46,17 +47,23 @@ def test_uci_original_layout_dates_and_float_customer_ids(tmp_path: Path):
 
 def test_online_retail_ii_column_names(tmp_path: Path):
     rows = _load(
-        tmp_path, "uci2.csv",
+        tmp_path,
+        "uci2.csv",
         "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
         "489434,85048,LIGHTS,12,2009-12-01 07:45:00,6.95,13085,United Kingdom\n",
         "online_retail",
     )
-    assert (rows[0]["invoice_id"], rows[0]["unit_price"], rows[0]["customer_id"]) == ("489434", "6.95", "13085")
+    assert (rows[0]["invoice_id"], rows[0]["unit_price"], rows[0]["customer_id"]) == (
+        "489434",
+        "6.95",
+        "13085",
+    )
 
 
 def test_excel_serial_dates_become_iso_and_bad_dates_stay_bad(tmp_path: Path):
     rows = _load(
-        tmp_path, "serial.csv",
+        tmp_path,
+        "serial.csv",
         "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice\n"
         "1,A,1,40148.32291666666,1\n"
         "2,A,1,31/31/2010 8:00,1\n",
@@ -70,7 +77,8 @@ def test_excel_serial_dates_become_iso_and_bad_dates_stay_bad(tmp_path: Path):
 
 def test_mall_export_day_first_dates_and_line_totals(tmp_path: Path):
     rows = _load(
-        tmp_path, "malls.csv",
+        tmp_path,
+        "malls.csv",
         "invoice_no,customer_id,gender,age,category,quantity,price,payment_method,invoice_date,shopping_mall\n"
         "I138884,C241288,Female,28,Clothing,5,1500.4,Credit Card,5/8/2022,Kanyon\n",
         "customer_shopping",
@@ -78,7 +86,10 @@ def test_mall_export_day_first_dates_and_line_totals(tmp_path: Path):
     row = rows[0]
     assert str(row["parsed_at"]) == "2022-08-05 00:00:00"
     assert (row["product_id"], row["category"], row["line_amount"], row["unit_price"]) == (
-        "Clothing", "Clothing", "1500.4", None,
+        "Clothing",
+        "Clothing",
+        "1500.4",
+        None,
     )
     assert (row["store_id"], row["customer_gender"], row["customer_age"]) == ("Kanyon", "Female", "28")
 
@@ -101,7 +112,9 @@ def test_parquet_is_read_as_text_in_contract_order(tmp_path: Path):
 
 def test_missing_required_column_names_the_fix(tmp_path: Path):
     with pytest.raises(Exception, match=r"lacks required column\(s\) unit_price for format smartcart"):
-        _load(tmp_path, "x.csv", "invoice_id,invoice_date,product_id,quantity\n1,2024-01-01,P,1\n", "smartcart")
+        _load(
+            tmp_path, "x.csv", "invoice_id,invoice_date,product_id,quantity\n1,2024-01-01,P,1\n", "smartcart"
+        )
 
 
 def test_a_database_file_named_raw_loads(tmp_path: Path):

@@ -87,9 +87,11 @@ def mirror_snapshot(odbc: str, schema: str = "marts") -> dict[str, dict]:
         tables = [row.table_name for row in cursor.tables(schema=schema, tableType="TABLE")]
         for table in tables:
             columns = [row.column_name for row in con.cursor().columns(table=table, schema=schema)]
-            rows = con.cursor().execute(
-                "select " + ", ".join(f'"{c}"' for c in columns) + f' from "{schema}"."{table}"'
-            ).fetchall()
+            rows = (
+                con.cursor()
+                .execute("select " + ", ".join(f'"{c}"' for c in columns) + f' from "{schema}"."{table}"')
+                .fetchall()
+            )
             snapshot[table] = {"columns": columns, "rows": len(rows), "checksum": rows_checksum(rows)}
     return snapshot
 
@@ -122,13 +124,17 @@ def test_every_public_mart_round_trips_through_odbc(sample_warehouse: Path, publ
 
 def test_comments_reach_the_bi_tool(sample_warehouse: Path, published: dict):
     with pyodbc.connect(published["odbc"], autocommit=True) as con:
-        described = con.cursor().execute(
-            "select c.relname, obj_description(c.oid, 'pg_class'), "
-            "count(*) filter (where col_description(c.oid, a.attnum) is null) "
-            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
-            "where n.nspname = 'marts' and c.relkind = 'r' group by 1, 2"
-        ).fetchall()
+        described = (
+            con.cursor()
+            .execute(
+                "select c.relname, obj_description(c.oid, 'pg_class'), "
+                "count(*) filter (where col_description(c.oid, a.attnum) is null) "
+                "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
+                "where n.nspname = 'marts' and c.relkind = 'r' group by 1, 2"
+            )
+            .fetchall()
+        )
     assert {name for name, _, _ in described} == set(warehouse_snapshot(sample_warehouse))
     assert all(comment and not missing for _, comment, missing in described), described
 
@@ -147,7 +153,7 @@ def test_a_publish_failing_half_way_leaves_the_mirror_untouched(
             "select column_name from duckdb_columns() where schema_name = 'marts' "
             f"and table_name = '{last}' and data_type = 'VARCHAR' order by column_index limit 1"
         ).fetchone()
-        writer.execute(f'update marts."{last}" set "{text_column}" = \'bad\' || chr(0) || \'value\'')
+        writer.execute(f"update marts.\"{last}\" set \"{text_column}\" = 'bad' || chr(0) || 'value'")
     result = publish(broken, published["url"])
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -170,7 +176,9 @@ def test_a_bad_pg_url_fails_in_one_line(sample_warehouse: Path, url: str, messag
     assert message in result.stderr
 
 
-def test_a_missing_warehouse_or_mart_fails_in_one_line(sample_warehouse: Path, published: dict, tmp_path: Path):
+def test_a_missing_warehouse_or_mart_fails_in_one_line(
+    sample_warehouse: Path, published: dict, tmp_path: Path
+):
     before = mirror_snapshot(published["odbc"])
     missing = publish(tmp_path / "absent.duckdb", published["url"])
     assert missing.returncode == 1 and "no warehouse at" in missing.stderr

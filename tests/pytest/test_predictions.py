@@ -47,7 +47,9 @@ def synthetic_days(customers: int = 400, seed: int = 7) -> pd.DataFrame:
         stop = int(rng.integers(first, 365)) if number % 3 == 0 else 365
         for day in range(first, stop):
             if day == first or rng.random() < rate:
-                rows.append((f"C{number:04d}", start + pd.Timedelta(days=day), 1, float(rng.gamma(2.0, 25.0))))
+                rows.append(
+                    (f"C{number:04d}", start + pd.Timedelta(days=day), 1, float(rng.gamma(2.0, 25.0)))
+                )
     return customer_days(rows)
 
 
@@ -61,7 +63,10 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     assert a["order_rate"] == pytest.approx(3 / 31)
     assert a["recency_over_gap"] == pytest.approx(10 / 20)  # one 20-day gap between order days
     assert (a["repeat_days"], a["first_to_last_days"], a["repeat_revenue_per_day"]) == (1, 20, 70.0)
-    assert (a["median_order_day_revenue"], a["max_order_day_revenue"]) == (75.0, 100.0)  # the return day is no order day
+    assert (a["median_order_day_revenue"], a["max_order_day_revenue"]) == (
+        75.0,
+        100.0,
+    )  # the return day is no order day
     assert (b["tenure_days"], b["recency_days"], b["repeat_days"]) == (60, 60, 0)
     assert b["recency_over_gap"] == pytest.approx(60 / 61)  # no gap yet: the tenure stands in
     later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
@@ -113,7 +118,9 @@ def test_too_few_customers_fall_back_to_the_naive_rate_and_say_so():
     assert set(accuracy["model_name"]) == {p.NAIVE_RATE}
     assert accuracy["is_chosen"].all()
     assert accuracy["note"].str.contains("customers known at the cutoff").all()
-    scored = p.score_customers(HAND, pd.Series(["A", "B"]), "2024-03-01", accuracy, 1.0, p.PredictionSettings())
+    scored = p.score_customers(
+        HAND, pd.Series(["A", "B"]), "2024-03-01", accuracy, 1.0, p.PredictionSettings()
+    )
     # A as of Mar 1: 4 orders over max(61, 90) days -> 4 expected in 90 days, 4 x 42.5 revenue.
     a = scored.set_index("customer_id").loc["A"]
     assert a["expected_orders_90d"] == pytest.approx(4.0)
@@ -160,11 +167,17 @@ def test_scoring_keeps_every_customer_and_applies_the_season_factor(synthetic):
     plain = p.score_customers(days, ids, "2023-12-31", accuracy, 1.0, settings)
     doubled = p.score_customers(days, ids, "2023-12-31", accuracy, 2.0, settings)
     assert plain["customer_id"].tolist() == ids.tolist()
-    assert doubled["expected_revenue_90d"].to_numpy() == pytest.approx(2 * plain["expected_revenue_90d"].to_numpy())
-    assert doubled["clv_365d"].to_numpy() == pytest.approx(plain["clv_365d"].to_numpy())  # a year spans the season
+    assert doubled["expected_revenue_90d"].to_numpy() == pytest.approx(
+        2 * plain["expected_revenue_90d"].to_numpy()
+    )
+    assert doubled["clv_365d"].to_numpy() == pytest.approx(
+        plain["clv_365d"].to_numpy()
+    )  # a year spans the season
     assert plain["churn_probability"].between(0, 1).all() and (plain["expected_revenue_90d"] >= 0).all()
     unknown = p.score_customers(days, ids, "2023-12-31", accuracy, None, settings)
     assert unknown["season_factor"].eq(1.0).all()
     assert unknown["prediction_note"].str.contains("no season factor").all()
     with pytest.raises(ValueError, match="1 customers have no invoice day"):
-        p.score_customers(days, pd.concat([ids, pd.Series(["nobody"])]), "2023-12-31", accuracy, 1.0, settings)
+        p.score_customers(
+            days, pd.concat([ids, pd.Series(["nobody"])]), "2023-12-31", accuracy, 1.0, settings
+        )

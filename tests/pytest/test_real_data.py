@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 from decimal import Decimal
 from pathlib import Path
-
-import sys
 
 import duckdb
 import openpyxl
@@ -38,7 +37,9 @@ def test_online_retail_reconciles_to_the_cent_with_the_file(online_retail: Path)
 
 
 def test_online_retail_classifies_its_quirks(online_retail: Path):
-    line_types = dict(query(online_retail, "select line_type, count(*) from marts.fct_sales_lines group by 1"))
+    line_types = dict(
+        query(online_retail, "select line_type, count(*) from marts.fct_sales_lines group by 1")
+    )
     assert line_types["cancellation"] > 1000
     assert line_types["adjustment"] > 0
     assert line_types["charge"] > 1000
@@ -47,11 +48,15 @@ def test_online_retail_classifies_its_quirks(online_retail: Path):
     stores = query(online_retail, "select store_id, channel from marts.dim_stores")
     assert stores == [("ONLINE", "online")]
     # Float customer ids (17850.0) become 17850.
-    assert query(online_retail, "select count(*) from marts.dim_customers where customer_id like '%.%'") == [(0,)]
-    rejected = dict(query(
-        online_retail,
-        "select outcome, line_count from marts.load_reconciliation where outcome != 'accepted'",
-    ))
+    assert query(online_retail, "select count(*) from marts.dim_customers where customer_id like '%.%'") == [
+        (0,)
+    ]
+    rejected = dict(
+        query(
+            online_retail,
+            "select outcome, line_count from marts.load_reconciliation where outcome != 'accepted'",
+        )
+    )
     assert rejected["rejected: duplicate_line"] > 1000
     assert rejected["rejected: nonpositive_price"] > 500
 
@@ -83,17 +88,21 @@ def test_online_retail_ii_csv_and_two_sheet_workbook_load_the_same(tmp_path: Pat
         database = tmp_path / f"{raw.suffix[1:]}.duckdb"
         assert load(database, raw, "online_retail") == len(rows) - 1
         with duckdb.connect(str(database), read_only=True) as con:
-            tables.append(con.sql(f"""
+            tables.append(
+                con.sql(f"""
                 select * replace ({", ".join(f"try_cast({c} as decimal(18, 4)) as {c}" for c in NUMBERS)})
                 from raw.invoice_lines order by source_row_number
-            """).fetchall())
+            """).fetchall()
+            )
     assert tables[0] == tables[1]
 
 
 def test_online_retail_ii_accepts_every_line_it_does_not_quarantine(online_retail_ii: Path):
     (raw_lines,) = query(online_retail_ii, "select count(*) from raw.invoice_lines")[0]
     assert raw_lines == len(shared_file(ONLINE_RETAIL_II).read_text().splitlines()) - 1
-    lines = "select invoice_line_id, invoice_id, invoiced_at, customer_id, net_amount from marts.fct_sales_lines"
+    lines = (
+        "select invoice_line_id, invoice_id, invoiced_at, customer_id, net_amount from marts.fct_sales_lines"
+    )
     (quarantined,) = query(online_retail_ii, "select count(*) from marts.quarantined_invoice_lines")[0]
     assert len(query(online_retail_ii, lines)) == raw_lines - quarantined > 0
 

@@ -73,12 +73,16 @@ def test_a_failing_cell_stops_the_report_in_one_line(tmp_path):
     # A warehouse that has the as-of date but none of the marts the notebooks read.
     warehouse = tmp_path / "hollow.duckdb"
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts; create table marts.sales_forecast as select date '2024-01-31' as as_of_date")
+        con.execute(
+            "create schema marts; create table marts.sales_forecast as select date '2024-01-31' as as_of_date"
+        )
     result = run_report(warehouse, tmp_path / "out")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert re.fullmatch(r"smartcart: report failed: notebook \d\d_\w+\.ipynb failed at cell \d+: Catalog Error: .*", lines[0])
+    assert re.fullmatch(
+        r"smartcart: report failed: notebook \d\d_\w+\.ipynb failed at cell \d+: Catalog Error: .*", lines[0]
+    )
     assert not (tmp_path / "out" / "smartcart_report.html").exists()
 
 
@@ -109,10 +113,15 @@ def test_report_in_a_browser_shows_every_section_with_a_chart(sample_report):
             title = section.get_attribute("data-title")
             images = section.locator("img")
             assert images.count() >= 1, f"{title}: no image"
-            rendered = images.evaluate_all("imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length")
+            rendered = images.evaluate_all(
+                "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+            )
             assert rendered == images.count(), f"{title}: {images.count() - rendered} images did not render"
             assert section.locator("text=Takeaway:").count() >= 1, f"{title}: no takeaway"
-            assert section.locator(".output_error, [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+            assert (
+                section.locator(".output_error, [data-mime-type='application/vnd.jupyter.stderr']").count()
+                == 0
+            )
             assert "Traceback" not in section.inner_text()
         assert problems == []
         screenshot(page, "report", full_page=True)

@@ -153,13 +153,14 @@ def test_mall_degrades_gracefully(mall: Path):
     )[0]
     assert weekdays == 7
     # Every customer buys once: all active customers are new.
-    (returning,) = query(
-        mall, "select sum(returning_customers) from marts.sales_kpis_monthly"
-    )[0]
+    (returning,) = query(mall, "select sum(returning_customers) from marts.sales_kpis_monthly")[0]
     assert returning == 0
-    methods = {row[0] for row in query(
-        mall, "select payment_method from marts.payment_method_mix where breakdown = 'total'"
-    )}
+    methods = {
+        row[0]
+        for row in query(
+            mall, "select payment_method from marts.payment_method_mix where breakdown = 'total'"
+        )
+    }
     assert methods == {"cash", "credit_card", "debit_card"}
 
 

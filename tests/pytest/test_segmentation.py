@@ -317,7 +317,9 @@ def test_fit_segments_at_another_k_is_a_valid_fit(customers, result):
     assert sorted(fitted.assignments["cluster_id"].unique()) == [1, 2, 3]
     assert len(fitted.parameters) == 3 * len(FEATURES)
     scored = score(fitted.parameters, customers.set_index("customer_id"))
-    assert (scored.reindex(fitted.assignments["customer_id"]).to_numpy() == fitted.assignments["cluster_id"]).all()
+    assert (
+        scored.reindex(fitted.assignments["customer_id"]).to_numpy() == fitted.assignments["cluster_id"]
+    ).all()
 
 
 def test_fit_segments_with_k_one_equals_the_degenerate_result():
@@ -419,4 +421,6 @@ def test_sample_size_bounds_silhouette_and_bootstrap_without_changing_small_data
     assert fitted_k(sampled) == fitted_k(result)
     chosen = sampled.diagnostics.loc[sampled.diagnostics["is_chosen"]]
     assert 0.8 < chosen["bootstrap_stability"].item() <= 1.0
-    assert not chosen["silhouette"].equals(result.diagnostics.loc[result.diagnostics["is_chosen"], "silhouette"])
+    assert not chosen["silhouette"].equals(
+        result.diagnostics.loc[result.diagnostics["is_chosen"], "silhouette"]
+    )

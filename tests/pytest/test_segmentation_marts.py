@@ -177,7 +177,7 @@ def test_what_if_macro_reproduces_every_scenario(warehouse: Path):
         what_if = _one(
             warehouse,
             f"""
-            select {', '.join(SCENARIO_COLUMNS)}
+            select {", ".join(SCENARIO_COLUMNS)}
             from marts.campaign_what_if(
                 '{target}', {discount}, {response},
                 extra_orders_per_responder := {extra},
