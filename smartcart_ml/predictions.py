@@ -108,14 +108,6 @@ class PredictionSettings:
     high_risk_from: float = 0.7  # churn_probability bands: high >= this, medium >= medium_risk_from
     medium_risk_from: float = 0.4
 
-    @classmethod
-    def from_meta(cls, meta: dict) -> PredictionSettings:
-        """The settings a dbt Python model gets as meta (``dbt.config.get("meta")``)."""
-        return cls(
-            churn_window_days=int(meta["churn_window_days"]),
-            value_horizon_days=int(meta["prediction_value_horizon_days"]),
-        )
-
 
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`

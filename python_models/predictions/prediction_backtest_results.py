@@ -7,7 +7,10 @@ from smartcart_ml.predictions import PredictionSettings, backtest
 
 
 def model(dbt, session):
-    settings = PredictionSettings.from_meta(dbt.config.get("meta"))
+    settings = PredictionSettings(
+        churn_window_days=int(dbt.config.meta_get("churn_window_days")),
+        value_horizon_days=int(dbt.config.meta_get("prediction_value_horizon_days")),
+    )
     customer_days = dbt.ref("int_customer_days_aggregated").df()
     as_of_date = dbt.ref("int_as_of_date").df()["as_of_date"].iloc[0]
     with threadpool_limits(1):
