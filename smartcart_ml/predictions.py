@@ -369,7 +369,9 @@ def churn_accuracy(model_name: str, predicted: pd.Series, churned: pd.Series) ->
     """Overall AUC and Brier score plus calibration by decile of predicted probability."""
     y, p = churned.to_numpy(), predicted.to_numpy()
     auc = roc_auc_score(y, p) if 0 < y.sum() < len(y) else np.nan
-    rows = [[OVERALL, len(y), auc, brier_score_loss(y, p, labels=[0, 1]), p.mean(), y.mean()]]
+    # No customer in the training window (a tiny or very recent export): nothing to score.
+    brier = brier_score_loss(y, p, labels=[0, 1]) if len(y) else np.nan
+    rows = [[OVERALL, len(y), auc, brier, p.mean() if len(p) else np.nan, y.mean() if len(y) else np.nan]]
     order = np.argsort(p, kind="stable")
     for decile, members in enumerate(np.array_split(order, 10), start=1):
         if len(members):

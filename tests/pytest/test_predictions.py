@@ -130,6 +130,19 @@ def test_too_few_customers_fall_back_to_the_naive_rate_and_say_so():
     assert "naive rate baseline" in a["prediction_note"]
 
 
+def test_a_history_shorter_than_the_horizon_backtests_nobody_and_still_scores_everyone():
+    # As of Jan 15 the 90-day training window ends before the first day: no customer is known
+    # at its cutoff (the Online Retail II head file), so nothing is scored, nothing fails.
+    accuracy = p.backtest(HAND, "2024-01-15", p.PredictionSettings())
+    assert set(accuracy["model_name"]) == {p.NAIVE_RATE}
+    assert (accuracy["customers_scored"] == 0).all()
+    assert accuracy["is_chosen"].all()
+    scored = p.score_customers(
+        HAND, pd.Series(["A", "B"]), "2024-01-15", accuracy, 1.0, p.PredictionSettings()
+    )
+    assert sorted(scored["customer_id"]) == ["A", "B"]
+
+
 def test_one_time_buyers_only_give_one_churn_class_and_no_bg_nbd():
     rows = [(f"C{n}", str(pd.Timestamp("2023-01-01") + pd.Timedelta(days=n)), 1, 10.0) for n in range(300)]
     accuracy = p.backtest(customer_days(rows), "2023-12-31", p.PredictionSettings())

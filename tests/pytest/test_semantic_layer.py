@@ -23,6 +23,14 @@ def metric_warehouse(sample_warehouse: Path, tmp_path_factory) -> Path:
     and the session's warehouses are only ever read."""
     copy = tmp_path_factory.mktemp("semantic_layer") / "smartcart.duckdb"
     shutil.copyfile(sample_warehouse, copy)
+    # mf reads the project's target/semantic_manifest.json: parse it for this file, whose
+    # catalog name the relations carry (another build may have parsed for another file).
+    subprocess.run(
+        [str(MF.with_name("dbt")), "parse", "--quiet"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "SMARTCART_DB_PATH": str(copy), "DBT_PROFILES_DIR": str(REPO_ROOT)},
+        check=True,
+    )
     return copy
 
 
