@@ -58,6 +58,8 @@ STOP_GRACE_SECONDS = 10
 # Warehouse names that would give the file's catalog the name of a DuckDB catalog or of one
 # of the warehouse's schemas, so that `marts.fct_orders` would be ambiguous for readers.
 RESERVED_CATALOGS = {"memory", "system", "temp", "main", "raw", "staging", "intermediate", "marts"}
+# The data test that refuses a mostly rejected export (its failing rows make the refusal).
+REJECTED_SHARE_TEST = "assert_rejected_share_within_limit"
 
 
 # Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
@@ -355,26 +357,24 @@ def _max_rejected_share() -> float:
 
 
 def _rejected_share_refusal(database: Path) -> str | None:
-    """'N of M records (x%) are rejected ...: top reasons' when the file is mostly rejected."""
-    try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            rows = con.sql(
-                "select outcome, line_count, raw_line_count from marts.load_reconciliation"
-                " where outcome like 'rejected:%' and outcome != 'rejected: after_as_of_date'"
-                " order by line_count desc, outcome"
-            ).fetchall()
-    except duckdb.Error:
+    """'N of M records (x%) are rejected ...: top reasons' when the share test failed: its rows
+    (one per reason), by re-running its compiled SQL, so the rule lives in the test alone."""
+    run_results = target_dir() / "run_results.json"
+    failed = [
+        result["compiled_code"]
+        for result in json.loads(run_results.read_text())["results"]
+        if result["unique_id"].endswith(f".{REJECTED_SHARE_TEST}") and result["status"] == "fail"
+    ]
+    if not failed:
         return None
-    rejected = sum(count for _, count, _ in rows)
-    limit = _max_rejected_share()
-    if not rows or rejected <= limit * rows[0][2]:
-        return None
-    records = rows[0][2]
-    reasons = ", ".join(f"{outcome.removeprefix('rejected: ')} {count:,}" for outcome, count, _ in rows[:3])
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.sql(failed[0]).fetchall()
+    _, _, rejected, records = rows[0]
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count, _, _ in rows[:3])
     return (
         f"{rejected:,} of {records:,} records ({rejected / records:.1%}) are rejected, more than "
-        f"the {limit:.0%} limit (max_rejected_line_share); top reasons: {reasons} - fix the "
-        "export or choose the FORMAT/ENCODING that matches it"
+        f"the {_max_rejected_share():.0%} limit (max_rejected_line_share); top reasons: {reasons} - "
+        "fix the export or choose the FORMAT/ENCODING that matches it"
     )
 
 

@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from joblib import Parallel, delayed
+from scipy.optimize import minimize_scalar
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -166,6 +167,8 @@ _MIN_OBS_PER_WEEKDAY = 4
 _YEARLY_MIN_DAYS = 365
 _FOURIER_ORDER = 3
 _MAXITER = 50
+# The MA coefficient's search range: invertible, away from the unit root.
+_MA_BOUNDS = (-0.999, 0.999)
 _FIT_ERRORS = (ValueError, np.linalg.LinAlgError)
 
 _Task = TypeVar("_Task")
@@ -1135,9 +1138,18 @@ def _regression_calendar(w: _Window) -> _Prediction:
         # All states approximately diffuse: the default mixed stationary/diffuse
         # initialisation is re-solved on every likelihood call and is ~20x slower.
         model.ssm.initialize_approximate_diffuse()
-        # One parameter: Powell's line search needs ~5x fewer likelihood calls than L-BFGS.
-        fit = model.fit(method="powell", xtol=1e-3, ftol=1e-6, disp=False, maxiter=_MAXITER)
-        pred = fit.get_forecast(len(w.future), exog=x_future[:, keep])
+        # One parameter, the MA coefficient (the scale is concentrated out, the regression
+        # coefficients are states): a bounded scalar search over the invertible range needs
+        # half the likelihood calls of Powell's method (and ~10x fewer than L-BFGS).
+        theta = minimize_scalar(
+            lambda value: -model.loglike(np.array([value])),
+            bounds=_MA_BOUNDS,
+            method="bounded",
+            options={"xatol": 1e-3, "maxiter": _MAXITER},
+        ).x
+        pred = model.filter(np.array([theta]), cov_type="none").get_forecast(
+            len(w.future), exog=x_future[:, keep]
+        )
     return _from_log_gaussian(pred.predicted_mean, pred.var_pred_mean)
 
 

@@ -375,7 +375,7 @@ def faults(tmp_path_factory) -> dict:
             "leftovers": leftover_processes(building),
             "side_files": sorted(p.name for p in directory.glob(f"{building.name}*")),
         }
-    recovery = run_build("--raw", raw, "--warehouse", warehouse, "--as-of", as_of)
+    recovery = run_build("--raw", raw, "--warehouse", warehouse, "--as-of", as_of, "--no-docs")
     return {
         "steps": steps,
         "recovery": recovery,
@@ -453,7 +453,7 @@ def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: 
     before = _digest(warehouse)
     raw, _ = _tiny_export(tmp_path / "junk.csv", junk_share=0.10)
     line = _one_line_refusal(
-        run_build("--raw", raw, "--warehouse", warehouse), "are rejected, more than the 5% limit"
+        run_build("--raw", raw, "--warehouse", warehouse, "--no-docs"), "are rejected, more than the 5% limit"
     )
     assert "top reasons: wrong_column_count" in line
     assert _digest(warehouse) == before
