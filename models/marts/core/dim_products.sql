@@ -1,3 +1,5 @@
+{%- set latest_named_line = ['product_name is not null', 'invoiced_at', 'invoice_line_id'] -%}
+
 with
 
 sales_lines as (
@@ -6,28 +8,16 @@ sales_lines as (
 
 ),
 
-ranked as (
+products as (
 
-    {#- The product's latest named line gives its current name, category, price and cost. -#}
+    -- The product's latest named line gives its current name, category, price and cost.
     select
         product_id,
-        product_name,
-        category,
-        unit_price,
-        unit_cost,
-        is_charge,
-        row_number() over (
-            partition by product_id
-            order by product_name is null, invoiced_at desc, invoice_line_id desc
-        ) as recency_rank
-    from sales_lines
-
-),
-
-sold as (
-
-    select
-        product_id,
+        {{ latest_value('product_name', latest_named_line) }} as product_name,
+        {{ latest_value('category', latest_named_line) }} as category,
+        {{ latest_value('unit_price', latest_named_line) }} as unit_price,
+        {{ latest_value('unit_cost', latest_named_line) }} as unit_cost,
+        {{ latest_value('is_charge', latest_named_line) }} as is_charge,
         min(invoice_date) as first_sold_date,
         max(invoice_date) as last_sold_date
     from sales_lines
@@ -38,19 +28,15 @@ sold as (
 final as (
 
     select
-        ranked.product_id,
-        ranked.product_name,
-        coalesce(ranked.category, case when ranked.is_charge then 'Charges' else 'Uncategorised' end)
-            as category,
-        ranked.is_charge,
-        cast(ranked.unit_price as {{ money_type() }}) as latest_unit_price,
-        cast(ranked.unit_cost as {{ money_type() }}) as latest_unit_cost,
-        sold.first_sold_date,
-        sold.last_sold_date
-    from ranked
-    inner join sold
-        on ranked.product_id = sold.product_id
-    where ranked.recency_rank = 1
+        product_id,
+        product_name,
+        coalesce(category, case when is_charge then 'Charges' else 'Uncategorised' end) as category,
+        is_charge,
+        cast(unit_price as {{ money_type() }}) as latest_unit_price,
+        cast(unit_cost as {{ money_type() }}) as latest_unit_cost,
+        first_sold_date,
+        last_sold_date
+    from products
 
 )
 
