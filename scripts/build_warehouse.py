@@ -44,9 +44,7 @@ from pathlib import Path
 
 import duckdb
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
+from load_raw import FORMATS, LoadError, describe, load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"

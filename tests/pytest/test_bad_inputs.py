@@ -21,11 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from build_warehouse import build_path_for, leftover_processes
 from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from build_warehouse import build_path_for, leftover_processes  # noqa: E402
-from load_raw import LoadError, load  # noqa: E402
+from load_raw import LoadError, load
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price"
