@@ -150,16 +150,26 @@ def _check_warehouse_name(warehouse: Path) -> None:
 
 
 def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
-    """An AS_OF before every invoice would leave nothing to build: refuse in user terms."""
+    """An AS_OF before every invoice would leave nothing to build, one long after the last
+    would score a closed business (var max_days_without_sales): refuse in user terms."""
     if as_of is None:
         return
+    day = dt.date.fromisoformat(as_of)
     with duckdb.connect(str(database), read_only=True) as con:
-        (first,) = con.sql(
-            "select min(try_cast(invoice_date as date)) from raw.invoice_lines"
-            " where unreadable_reason is null"
-        ).fetchall()[0]
-    if first is not None and dt.date.fromisoformat(as_of) < first:
+        first, last = con.execute(
+            "select min(invoice_day), max(invoice_day) filter (where invoice_day <= ?)"
+            " from (select try_cast(invoice_date as date) as invoice_day from raw.invoice_lines"
+            " where unreadable_reason is null)",
+            [day],
+        ).fetchone()
+    if first is not None and day < first:
         raise BuildError(f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none")
+    quiet_days = int(_project_var("max_days_without_sales"))
+    if last is not None and (day - last).days >= quiet_days:
+        raise BuildError(
+            f"no sales in the last {quiet_days} days before AS_OF {as_of} (the last invoice is "
+            f"dated {last}); give an AS_OF within {quiet_days} days of the data, or none"
+        )
 
 
 # --- dbt in its own process group -----------------------------------------------------------
@@ -347,9 +357,9 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
 # --- Refusals in the user's terms -----------------------------------------------------------
 
 
-def _max_rejected_share() -> float:
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    return float(project["vars"]["max_rejected_line_share"])
+def _project_var(name: str):
+    """A var's default as dbt_project.yml declares it."""
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 
 
 def _rejected_share_refusal(database: Path) -> str | None:
@@ -364,7 +374,7 @@ def _rejected_share_refusal(database: Path) -> str | None:
     except duckdb.Error:
         return None
     rejected = sum(count for _, count, _ in rows)
-    limit = _max_rejected_share()
+    limit = float(_project_var("max_rejected_line_share"))
     if not rows or rejected <= limit * rows[0][2]:
         return None
     records = rows[0][2]

@@ -237,6 +237,17 @@ def test_build_refuses_bad_values_in_one_line(stand_in: Path, args, expected):
     assert _digest(stand_in) == before
 
 
+def test_an_as_of_without_sales_in_the_days_before_it_is_refused(stand_in: Path, tmp_path: Path):
+    # Every line is dated 2024-03-01; AS_OF 2024-05-30 is 90 days later (max_days_without_sales).
+    raw = _write(tmp_path / "march.csv", "\n".join([HEADER, *_lines(3)]) + "\n")
+    before = _digest(stand_in)
+    _one_line_refusal(
+        run_build("--raw", raw, "--as-of", "2024-05-30", "--warehouse", stand_in),
+        "no sales in the last 90 days before AS_OF 2024-05-30 (the last invoice is dated 2024-03-01)",
+    )
+    assert _digest(stand_in) == before
+
+
 def test_reserved_warehouse_names_are_refused(tmp_path: Path):
     result = run_build("--warehouse", tmp_path / "marts.duckdb")
     _one_line_refusal(result, "would name its DuckDB catalog 'marts'")
