@@ -8,7 +8,8 @@ record becomes one raw row: a readable one with its values, an unreadable one (w
 count, broken quoting, undecodable bytes) with a reason and its line number, which staging
 quarantines. ``raw.load_manifest`` keeps the file's record count, so the reconciliation
 starts from the file, not from what a reader returned. Parquet files are counted from their
-metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are read by DuckDB's reader.
+metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are counted by openpyxl's streaming
+reader and read by DuckDB's, past any blank row.
 
 Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
 so a bad value reaches staging unchanged and is quarantined there with a reason.
@@ -31,7 +32,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
 
 import duckdb
 
@@ -142,17 +142,6 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _xlsx_sheets(path: Path) -> list[str]:
-    """Sheet names of an .xlsx workbook, in workbook order."""
-    try:
-        with zipfile.ZipFile(path) as workbook:
-            root = ElementTree.fromstring(workbook.read("xl/workbook.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
-        raise LoadError(f"cannot read {path}: not a valid .xlsx workbook ({error})") from error
-    namespace = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    return [sheet.get("name") for sheet in root.iter(f"{namespace}sheet")]
-
-
 def load_wheel_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Load a DuckDB extension from its ``duckdb-ext-<name>`` wheel (never downloaded)."""
     import duckdb_ext
@@ -190,6 +179,7 @@ class FileCount:
     encoding: str | None = None
     delimiter: str | None = None
     header: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
 
 
 def _text_type(path: Path) -> str | None:
@@ -313,6 +303,31 @@ def _normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
     return count
 
 
+def _count_workbook(path: Path) -> FileCount:
+    """A workbook's records, counted by openpyxl (not the reader that loads them): every row
+    of every sheet under its header row that holds a value; an empty row is a blank line."""
+    import openpyxl
+
+    count = FileCount()
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise LoadError(f"cannot read {path}: not a valid .xlsx workbook ({error})") from error
+    try:
+        for sheet in workbook.worksheets:
+            count.sheets.append(sheet.title)
+            rows = sheet.iter_rows(values_only=True)
+            next(rows, None)
+            for row in rows:
+                if any(value is not None for value in row):
+                    count.records += 1
+                else:
+                    count.blank_lines += 1
+    finally:
+        workbook.close()
+    return count
+
+
 def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, count: FileCount) -> list[str]:
     """DuckDB table expressions reading the export with every column as text, one per part
     (a workbook has one per sheet), in file order. A text export is read from its normalised
@@ -332,9 +347,12 @@ def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, c
         return [f"(select columns(*)::varchar from read_parquet({location}))"]
     if name.endswith(".xlsx"):
         load_wheel_extension(con, "excel")
+        # Every row to the sheet's end (DuckDB stops at the first empty row by default), but
+        # the empty ones (no cell with a value).
         return [
-            f"read_xlsx({location}, sheet = {quote_literal(sheet)}, header = true, all_varchar = true)"
-            for sheet in _xlsx_sheets(path)
+            f"(select * from read_xlsx({location}, sheet = {quote_literal(sheet)}, header = true,"
+            " all_varchar = true, stop_at_empty = false) where list_count([*columns(*)]) > 0)"
+            for sheet in count.sheets
         ]
     raise LoadError(
         f"cannot read {path}: unsupported file type; give a .csv, .tsv (gzipped or not), "
@@ -424,7 +442,12 @@ def load(database: Path, raw_path: Path, format_name: str, encoding: str = "utf-
     database.parent.mkdir(parents=True, exist_ok=True)
     normalised = database.with_name(database.name + ".records.csv")
     try:
-        count = _normalise_text(raw_path, encoding, normalised) if _text_type(raw_path) else FileCount()
+        if _text_type(raw_path):
+            count = _normalise_text(raw_path, encoding, normalised)
+        elif raw_path.name.lower().endswith(".xlsx"):
+            count = _count_workbook(raw_path)
+        else:
+            count = FileCount()
         return _load_into(database, raw_path, format_name, normalised, count)
     finally:
         normalised.unlink(missing_ok=True)
@@ -456,8 +479,6 @@ def _load_into(
             count.records = con.sql(
                 f"select sum(num_rows) from parquet_file_metadata({quote_literal(str(raw_path))})"
             ).fetchall()[0][0]
-        elif not count.header:
-            count.records = rows  # a workbook: its sheets as DuckDB's reader returns them
         if rows != count.records:
             raise LoadError(
                 f"cannot load {raw_path}: the file holds {count.records:,} records but "

@@ -146,6 +146,24 @@ def test_a_folder_and_an_unknown_encoding_are_named(tmp_path: Path):
     _refusal(tmp_path, raw, r"unknown ENCODING 'klingon'", encoding="klingon")
 
 
+def test_a_workbook_is_counted_by_openpyxl_and_read_past_a_blank_row(tmp_path: Path):
+    import openpyxl
+
+    header = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+    workbook = openpyxl.Workbook()
+    sheets = [workbook.active, workbook.create_sheet("later")]
+    for sheet, invoices in zip(sheets, [["1", "2", "3", None, "4", "5"], ["6"]]):
+        sheet.append(header)
+        for invoice in invoices:
+            sheet.append([invoice, "P1", 1, "2024-03-01 10:00", 2.5, None, "UK"] if invoice else [])
+    raw = tmp_path / "export.xlsx"
+    workbook.save(raw)
+    count, rows = _loaded(tmp_path, raw, format_name="online_retail")
+    # DuckDB's reader alone stops at the first empty row: 4 of the 6 records.
+    assert (count.records, count.blank_lines, count.sheets) == (6, 1, ["Sheet", "later"])
+    assert [row["invoice_id"] for row in rows] == ["1", "2", "3", "4", "5", "6"]
+
+
 # --- Loader: encodings ---------------------------------------------------------------------
 
 
