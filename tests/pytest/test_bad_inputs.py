@@ -146,7 +146,7 @@ def test_a_folder_and_an_unknown_encoding_are_named(tmp_path: Path):
     _refusal(tmp_path, raw, r"unknown ENCODING 'klingon'", encoding="klingon")
 
 
-def test_a_workbook_is_counted_by_openpyxl_and_read_past_a_blank_row(tmp_path: Path):
+def test_a_workbook_is_counted_from_its_xml_and_read_past_a_blank_row(tmp_path: Path):
     import openpyxl
 
     header = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
