@@ -44,9 +44,7 @@ from pathlib import Path
 
 import duckdb
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
+from load_raw import FORMATS, LoadError, describe, load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
@@ -154,16 +152,26 @@ def _check_warehouse_name(warehouse: Path) -> None:
 
 
 def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
-    """An AS_OF before every invoice would leave nothing to build: refuse in user terms."""
+    """An AS_OF before every invoice would leave nothing to build, one long after the last
+    would score a closed business (var max_days_without_sales): refuse in user terms."""
     if as_of is None:
         return
+    day = dt.date.fromisoformat(as_of)
     with duckdb.connect(str(database), read_only=True) as con:
-        (first,) = con.sql(
-            "select min(try_cast(invoice_date as date)) from raw.invoice_lines"
-            " where unreadable_reason is null"
-        ).fetchall()[0]
-    if first is not None and dt.date.fromisoformat(as_of) < first:
+        first, last = con.execute(
+            "select min(invoice_day), max(invoice_day) filter (where invoice_day <= ?)"
+            " from (select try_cast(invoice_date as date) as invoice_day from raw.invoice_lines"
+            " where unreadable_reason is null)",
+            [day],
+        ).fetchone()
+    if first is not None and day < first:
         raise BuildError(f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none")
+    quiet_days = int(_project_var("max_days_without_sales"))
+    if last is not None and (day - last).days >= quiet_days:
+        raise BuildError(
+            f"no sales in the last {quiet_days} days before AS_OF {as_of} (the last invoice is "
+            f"dated {last}); give an AS_OF within {quiet_days} days of the data, or none"
+        )
 
 
 # --- dbt in its own process group -----------------------------------------------------------
@@ -351,9 +359,9 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
 # --- Refusals in the user's terms -----------------------------------------------------------
 
 
-def _max_rejected_share() -> float:
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    return float(project["vars"]["max_rejected_line_share"])
+def _project_var(name: str):
+    """A var's default as dbt_project.yml declares it."""
+    return yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 
 
 def _rejected_share_refusal(database: Path) -> str | None:
@@ -371,10 +379,11 @@ def _rejected_share_refusal(database: Path) -> str | None:
         rows = con.sql(failed[0]).fetchall()
     _, _, rejected, records = rows[0]
     reasons = ", ".join(f"{reason} {count:,}" for reason, count, _, _ in rows[:3])
+    limit = float(_project_var("max_rejected_line_share"))
     return (
         f"{rejected:,} of {records:,} records ({rejected / records:.1%}) are rejected, more than "
-        f"the {_max_rejected_share():.0%} limit (max_rejected_line_share); top reasons: {reasons} - "
-        "fix the export or choose the FORMAT/ENCODING that matches it"
+        f"the {limit:.0%} limit (max_rejected_line_share); top reasons: {reasons} - fix the "
+        "export or choose the FORMAT/ENCODING that matches it"
     )
 
 

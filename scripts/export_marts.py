@@ -19,10 +19,8 @@ import sys
 from pathlib import Path
 
 import duckdb
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import quote_literal  # noqa: E402
-from public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts  # noqa: E402
+from load_raw import quote_literal
+from public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts
 
 
 def default_out(warehouse: Path) -> Path:

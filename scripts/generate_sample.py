@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+from load_raw import CONTRACT_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
@@ -60,27 +61,9 @@ DEFAULT_SEED = 20240101
 DEFAULT_CUSTOMERS = 2500
 PROGRESS_FROM_CUSTOMERS = 20000
 
-COLUMNS = (
-    "invoice_id",
-    "invoice_date",
-    "customer_id",
-    "product_id",
-    "product_name",
-    "category",
-    "quantity",
-    "unit_price",
-    "discount_amount",
-    "unit_cost",
-    "store_id",
-    "store_name",
-    "region",
-    "channel",
-    "payment_method",
-    "country",
-    "customer_gender",
-    "customer_age",
-    "customer_signup_date",
-)
+# The raw contract's columns (load_raw.CONTRACT_COLUMNS), in its order, but line_amount: the
+# sample gives unit prices, not line totals.
+COLUMNS = tuple(column for column in CONTRACT_COLUMNS if column != "line_amount")
 
 DAY = 86400
 YEAR_DAYS = 365.25

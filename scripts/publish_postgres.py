@@ -19,10 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import load_wheel_extension, quote_identifier, quote_literal  # noqa: E402
-from public_marts import DEFAULT_WAREHOUSE, MartError, open_marts  # noqa: E402
+from load_raw import load_wheel_extension, quote_identifier, quote_literal
+from public_marts import DEFAULT_WAREHOUSE, MartError, open_marts
 
 PG = "pg"  # the attached PostgreSQL database
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")

@@ -21,11 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from build_warehouse import build_path_for, leftover_processes
 from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from build_warehouse import build_path_for, leftover_processes  # noqa: E402
-from load_raw import LoadError, load  # noqa: E402
+from load_raw import LoadError, load
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price"
@@ -148,6 +146,24 @@ def test_a_folder_and_an_unknown_encoding_are_named(tmp_path: Path):
     _refusal(tmp_path, raw, r"unknown ENCODING 'klingon'", encoding="klingon")
 
 
+def test_a_workbook_is_counted_from_its_xml_and_read_past_a_blank_row(tmp_path: Path):
+    import openpyxl
+
+    header = ["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+    workbook = openpyxl.Workbook()
+    sheets = [workbook.active, workbook.create_sheet("later")]
+    for sheet, invoices in zip(sheets, [["1", "2", "3", None, "4", "5"], ["6"]]):
+        sheet.append(header)
+        for invoice in invoices:
+            sheet.append([invoice, "P1", 1, "2024-03-01 10:00", 2.5, None, "UK"] if invoice else [])
+    raw = tmp_path / "export.xlsx"
+    workbook.save(raw)
+    count, rows = _loaded(tmp_path, raw, format_name="online_retail")
+    # DuckDB's reader alone stops at the first empty row: 4 of the 6 records.
+    assert (count.records, count.blank_lines, count.sheets) == (6, 1, ["Sheet", "later"])
+    assert [row["invoice_id"] for row in rows] == ["1", "2", "3", "4", "5", "6"]
+
+
 # --- Loader: encodings ---------------------------------------------------------------------
 
 
@@ -236,6 +252,17 @@ def stand_in(tmp_path: Path) -> Path:
 def test_build_refuses_bad_values_in_one_line(stand_in: Path, args, expected):
     before = _digest(stand_in)
     _one_line_refusal(run_build(*args, "--warehouse", stand_in), expected)
+    assert _digest(stand_in) == before
+
+
+def test_an_as_of_without_sales_in_the_days_before_it_is_refused(stand_in: Path, tmp_path: Path):
+    # Every line is dated 2024-03-01; AS_OF 2024-05-30 is 90 days later (max_days_without_sales).
+    raw = _write(tmp_path / "march.csv", "\n".join([HEADER, *_lines(3)]) + "\n")
+    before = _digest(stand_in)
+    _one_line_refusal(
+        run_build("--raw", raw, "--as-of", "2024-05-30", "--warehouse", stand_in),
+        "no sales in the last 90 days before AS_OF 2024-05-30 (the last invoice is dated 2024-03-01)",
+    )
     assert _digest(stand_in) == before
 
 

@@ -4,14 +4,11 @@ cleanly, a comment on every table and column, and the contract's column order.""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, query
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from public_marts import MARTS_SCHEMA, public_marts  # noqa: E402
+from conftest import query
+from public_marts import MARTS_SCHEMA, public_marts
 
 # DuckDB type names BI tools read without a cast. Anything else (HUGEINT, UBIGINT and the other
 # unsigned integers, LIST, STRUCT, MAP, UNION, INTERVAL, BLOB, UUID, TIMESTAMP WITH TIME ZONE,

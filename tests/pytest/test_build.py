@@ -9,16 +9,13 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import MALL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from load_raw import UNREADABLE_REASONS  # noqa: E402
+from load_raw import UNREADABLE_REASONS
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 

@@ -12,9 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from public_marts import as_of_date, open_marts, rows_checksum  # noqa: E402
+from public_marts import as_of_date, open_marts, rows_checksum
 
 EXPORT = REPO_ROOT / "scripts" / "export_marts.py"
 

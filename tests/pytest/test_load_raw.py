@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from load_raw import CONTRACT_COLUMNS, RECORD_COLUMNS, load  # noqa: E402
+from load_raw import CONTRACT_COLUMNS, RECORD_COLUMNS, load
 
 
 def _load(tmp_path: Path, name: str, content: str, format_name: str) -> list[dict]:

@@ -17,9 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from public_marts import open_marts, rows_checksum  # noqa: E402
+from public_marts import open_marts, rows_checksum
 
 pyodbc = pytest.importorskip("pyodbc")
 PUBLISH = REPO_ROOT / "scripts" / "publish_postgres.py"

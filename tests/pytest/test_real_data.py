@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from conftest import ONLINE_RETAIL, ONLINE_RETAIL_II, REPO_ROOT, query, run_build, shared_file
-
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-from load_raw import load  # noqa: E402
+from conftest import ONLINE_RETAIL, ONLINE_RETAIL_II, query, run_build, shared_file
+from load_raw import load
 
 NUMBERS = ("quantity", "unit_price", "line_amount", "discount_amount", "unit_cost")
 

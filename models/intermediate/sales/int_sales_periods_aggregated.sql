@@ -21,6 +21,12 @@ dates as (
 
 ),
 
+months as (
+
+    select * from {{ ref('int_months_observed') }}
+
+),
+
 dataset as (
 
     {#- Whether the export carries discounts and costs at all: when it does not, those metrics
@@ -46,38 +52,25 @@ levels as (
 
 ),
 
-period_days as (
-
-    select
-        grains.period_grain,
-        case
-            when grains.period_grain = 'day' then dates.date_day
-            else dates.month_start_date
-        end as period_start_date,
-        dates.date_day
-    from dates
-    cross join grains
-
-),
-
 periods as (
 
-    {#- A period is complete when every calendar day of it lies between the first day of
-        dim_dates and as_of_date (a month under way, or the month of the first sale, is not). -#}
+    {#- Every day is a complete period; a month is complete by the one rule of
+        int_months_observed. -#}
     select
-        period_grain,
-        period_start_date,
-        count(*) as days_in_period,
-        count(*) = case
-            when period_grain = 'day' then 1
-            else {{ dbt.datediff(
-                'period_start_date',
-                dbt.dateadd('month', 1, 'period_start_date'),
-                'day'
-            ) }}
-        end as is_complete_period
-    from period_days
-    group by period_grain, period_start_date
+        'day' as period_grain,
+        date_day as period_start_date,
+        cast(1 as bigint) as days_in_period,
+        true as is_complete_period
+    from dates
+
+    union all
+
+    select
+        'month' as period_grain,
+        month_start_date as period_start_date,
+        observed_day_count as days_in_period,
+        is_complete_month as is_complete_period
+    from months
 
 ),
 

@@ -1,3 +1,10 @@
+{#- Every day from the first accepted invoice to as_of_date plus the forecast horizon. The days
+    come from dbt.date_spine over a fixed calendar (its bounds are literals, so the number of
+    days is known at compile time without reading the warehouse); the spine is then cut to the
+    export's dates. -#}
+{%- set calendar_start = "cast('1800-01-01' as date)" -%}
+{%- set calendar_end = "cast('2300-01-01' as date)" -%}
+
 with
 
 sales_lines as (
@@ -12,6 +19,12 @@ as_of_date as (
 
 ),
 
+calendar as (
+
+    {{ dbt.date_spine('day', calendar_start, calendar_end) }}
+
+),
+
 bounds as (
 
     select
@@ -22,38 +35,17 @@ bounds as (
 
 ),
 
-digits as (
-
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
-
-),
-
-day_offsets as (
-
-    {#- 0 .. 99,999 days (270+ years), enough for any export plus the forecast horizon. -#}
-    select d1.digit + 10 * d2.digit + 100 * d3.digit + 1000 * d4.digit + 10000 * d5.digit as day_offset
-    from digits as d1
-    cross join digits as d2
-    cross join digits as d3
-    cross join digits as d4
-    cross join digits as d5
-
-),
-
 spine as (
 
     select
-        cast(
-            {{ dbt.dateadd('day', 'day_offsets.day_offset', 'bounds.first_date') }} as date
-        ) as date_day,
+        cast(calendar.date_day as date) as date_day,
         bounds.as_of_date
-    from day_offsets
+    from calendar
     cross join bounds
     where
-        day_offsets.day_offset
-        <= {{ dbt.datediff('bounds.first_date', 'bounds.as_of_date', 'day') }}
-        + {{ var('forecast_horizon_days') }}
+        calendar.date_day >= bounds.first_date
+        and {{ dbt.datediff('bounds.as_of_date', 'calendar.date_day', 'day') }}
+        <= {{ var('forecast_horizon_days') }}
 
 ),
 

@@ -10,23 +10,9 @@ customer_months as (
 
 ),
 
-dates as (
-
-    select * from {{ ref('dim_dates') }}
-
-),
-
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 months as (
 
-    select distinct month_start_date
-    from dates
-    where not is_after_as_of_date
+    select * from {{ ref('int_months_observed') }}
 
 ),
 
@@ -59,7 +45,8 @@ grid as (
     select
         cohort_sizes.cohort_month,
         cohort_sizes.cohort_customers,
-        months.month_start_date
+        months.month_start_date,
+        months.is_complete_month
     from cohort_sizes
     inner join months
         on cohort_sizes.cohort_month <= months.month_start_date
@@ -71,6 +58,7 @@ filled as (
     select
         grid.cohort_month,
         grid.month_start_date,
+        grid.is_complete_month,
         {{ dbt.datediff(
             'grid.cohort_month', 'grid.month_start_date', 'month'
         ) }} as months_since_first_order,
@@ -104,8 +92,7 @@ final as (
         cumulated.cohort_month,
         cast(cumulated.months_since_first_order as integer) as months_since_first_order,
         cumulated.month_start_date as activity_month,
-        {{ dbt.last_day('cumulated.month_start_date', 'month') }}
-        <= as_of_date.as_of_date as is_complete_month,
+        cumulated.is_complete_month,
         cast(cumulated.cohort_customers as integer) as cohort_customers,
         cast(cumulated.active_customers as integer) as active_customers,
         {{ ratio('cumulated.active_customers', 'cumulated.cohort_customers') }} as retention_rate,
@@ -116,7 +103,6 @@ final as (
             as {{ money_type() }}
         ) as cumulative_net_revenue_per_customer
     from cumulated
-    cross join as_of_date
 
 )
 

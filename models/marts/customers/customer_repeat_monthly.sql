@@ -15,23 +15,9 @@ customers as (
 
 ),
 
-dates as (
-
-    select * from {{ ref('dim_dates') }}
-
-),
-
-as_of_date as (
-
-    select * from {{ ref('int_as_of_date') }}
-
-),
-
 months as (
 
-    select distinct month_start_date
-    from dates
-    where not is_after_as_of_date
+    select * from {{ ref('int_months_observed') }}
 
 ),
 
@@ -75,6 +61,7 @@ filled as (
 
     select
         months.month_start_date,
+        months.is_complete_month,
         customer_types.customer_type,
         coalesce(type_totals.active_customers, 0) as active_customers,
         coalesce(type_totals.order_count, 0) as order_count,
@@ -93,8 +80,7 @@ final as (
     select
         filled.month_start_date,
         filled.customer_type,
-        {{ dbt.last_day('filled.month_start_date', 'month') }}
-        <= as_of_date.as_of_date as is_complete_month,
+        filled.is_complete_month,
         cast(filled.active_customers as integer) as active_customers,
         cast(filled.order_count as integer) as order_count,
         cast(filled.net_revenue as {{ money_type() }}) as net_revenue,
@@ -107,7 +93,6 @@ final as (
             'sum(filled.net_revenue) over (partition by filled.month_start_date)'
         ) }} as share_of_net_revenue
     from filled
-    cross join as_of_date
 
 )
 

@@ -10,12 +10,6 @@ orders as (
 
 ),
 
-dates as (
-
-    select * from {{ ref('dim_dates') }}
-
-),
-
 as_of_date as (
 
     select * from {{ ref('int_as_of_date') }}
@@ -24,9 +18,7 @@ as_of_date as (
 
 months as (
 
-    select distinct month_start_date
-    from dates
-    where not is_after_as_of_date
+    select * from {{ ref('int_months_observed') }}
 
 ),
 
@@ -142,6 +134,7 @@ filled as (
 
     select
         months.month_start_date,
+        months.is_complete_month,
         coalesce(monthly_activity.active_customers, 0) as active_customers,
         coalesce(monthly_activity.new_customers, 0) as new_customers,
         coalesce(monthly_activity.returning_customers, 0) as returning_customers,
@@ -163,8 +156,7 @@ final as (
 
     select
         filled.month_start_date,
-        {{ dbt.last_day('filled.month_start_date', 'month') }}
-        <= as_of_date.as_of_date as is_complete_month,
+        filled.is_complete_month,
         cast(filled.active_customers as integer) as active_customers,
         cast(filled.new_customers as integer) as new_customers,
         cast(filled.returning_customers as integer) as returning_customers,
@@ -176,7 +168,6 @@ final as (
             as retention_rate,
         cast({{ churn_window_days }} as integer) as churn_window_days
     from filled
-    cross join as_of_date
 
 )
 

@@ -43,8 +43,7 @@ month_lengths as (
 
     select
         *,
-        {{ dbt.datediff('month_start_date', dbt.dateadd('month', 1, 'month_start_date'), 'day') }}
-            as days_in_month
+        {{ days_in_month('month_start_date') }} as days_in_month
     from monthly
 
 ),
