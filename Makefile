@@ -1,6 +1,6 @@
 # SmartCart: two commands.
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
-#                ENCODING=... AS_OF=... WAREHOUSE=...)
+#                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
 #   make load    only load RAW into the default build file, to run plain dbt commands on it
 #   make test    every test: ruff, dbt parse, conventions, sqlfluff, pytest (which runs the dbt builds)
 SHELL := /bin/bash
@@ -13,6 +13,7 @@ FORMAT ?= smartcart
 AS_OF ?=
 WAREHOUSE ?= warehouse/smartcart.duckdb
 ENCODING ?= utf-8
+MODE ?= full
 
 # User values reach the scripts through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
@@ -22,7 +23,8 @@ export SMARTCART_FORMAT := $(value FORMAT)
 export SMARTCART_AS_OF := $(value AS_OF)
 export SMARTCART_WAREHOUSE := $(value WAREHOUSE)
 export SMARTCART_ENCODING := $(value ENCODING)
-unexport RAW FORMAT AS_OF WAREHOUSE ENCODING
+export SMARTCART_MODE := $(value MODE)
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING MODE
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -38,7 +40,8 @@ $(VENV)/.installed: requirements.txt
 
 build: $(VENV)/.installed
 	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
-		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF"
+		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
+		--mode "$$SMARTCART_MODE"
 
 # The build file plain dbt commands use (profiles.yml); `make build` replaces it.
 load: $(VENV)/.installed

@@ -14,8 +14,14 @@ the build's side files and is reported in one line. A build killed outright (SIG
 cleaned up by the next one. Readers that hold the published file open (BI tools, read-only)
 keep reading the old file until they reconnect; the build never writes to it.
 
+History: the history marts of the previously published warehouse (``load_history``,
+``build_history``) are copied into raw tables of the build file before dbt runs, and the
+build's own row is added once ``dbt build`` has passed, so history survives every rebuild.
+``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to
+its raw data as one more load instead of replacing it.
+
     python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
-                                      [--as-of YYYY-MM-DD] [--warehouse PATH]
+                                      [--as-of YYYY-MM-DD] [--warehouse PATH] [--mode full|append]
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections import deque
 from pathlib import Path
 
@@ -38,7 +46,7 @@ import duckdb
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
+from load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
@@ -49,6 +57,8 @@ STOP_GRACE_SECONDS = 10
 # Warehouse names that would give the file's catalog the name of a DuckDB catalog or of one
 # of the warehouse's schemas, so that `marts.fct_orders` would be ambiguous for readers.
 RESERVED_CATALOGS = {"memory", "system", "temp", "main", "raw", "staging", "intermediate", "marts"}
+# full: the raw data is RAW alone; append: RAW is added to the published warehouse's raw data.
+MODES = ("full", "append")
 
 
 # Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
@@ -126,6 +136,79 @@ def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
     if first is not None and dt.date.fromisoformat(as_of) < first:
         raise BuildError(
             f"AS_OF {as_of} is before the first invoice ({first}); give a later AS_OF or none"
+        )
+
+
+# --- History and append mode ------------------------------------------------------------------
+
+
+def _start_build_file(building: Path, warehouse: Path, mode: str) -> None:
+    """Append mode starts from a copy of the published warehouse (its raw data and history)."""
+    if mode == "append":
+        if not warehouse.is_file():
+            raise BuildError(
+                f"MODE=append needs a published warehouse, and there is none at {warehouse}; "
+                "run a full `make build RAW=...` first"
+            )
+        shutil.copyfile(warehouse, building)
+
+
+def _history_catalog(con: duckdb.DuckDBPyConnection, warehouse: Path, mode: str) -> str | None:
+    """The catalog holding the previously published history marts (the copy itself in append
+    mode), or None when there is no readable earlier warehouse."""
+    if mode == "append":
+        return con.sql("select current_database()").fetchall()[0][0]
+    if not warehouse.is_file():
+        return None
+    try:
+        location = str(warehouse).replace("'", "''")
+        con.execute(f"attach '{location}' as previous_warehouse (read_only)")
+    except duckdb.Error as error:
+        print(f"no history carried: the published {warehouse.name} cannot be read ({error})")
+        return None
+    return "previous_warehouse"
+
+
+def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
+    """Copy the previous warehouse's history marts into raw.load_history and raw.build_history
+    of the build file, which dbt then carries on into the new marts."""
+    with duckdb.connect(str(building)) as con:
+        catalog = _history_catalog(con, warehouse, mode)
+        present = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'",
+                [catalog],
+            ).fetchall()
+        }
+        con.execute("create schema if not exists raw")
+        for name, columns in HISTORY_TABLES.items():
+            con.execute(f"create or replace table raw.{name} ({columns})")
+            if name in present:
+                names = ", ".join(column.split()[0] for column in columns.split(","))
+                source = f'"{catalog}".marts.{name}'
+                con.execute(f"insert into raw.{name} select {names} from {source}")
+
+
+def _smartcart_version() -> str:
+    with (PROJECT_DIR / "pyproject.toml").open("rb") as file:
+        return tomllib.load(file)["project"]["version"]
+
+
+def _record_build(building: Path, mode: str, started: float) -> None:
+    """Add this build's row to raw.build_history from the passing dbt build's run_results."""
+    results = json.loads(RUN_RESULTS.read_text())["results"]
+    kinds = [result["unique_id"].split(".")[0] for result in results]
+    tests = [result["status"] for result in results if result["unique_id"].startswith(("test.", "unit_test."))]
+    with duckdb.connect(str(building)) as con:
+        con.execute(
+            "insert into raw.build_history select coalesce(max(build_id), 0) + 1, current_timestamp,"
+            " (select as_of_date from intermediate.int_as_of_date), ?,"
+            " (select max(load_id) from raw.load_manifest), ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            " from raw.build_history",
+            [mode, _smartcart_version(), kinds.count("model"), kinds.count("seed"),
+             kinds.count("test"), kinds.count("unit_test"), tests.count("pass"),
+             tests.count("warn"), tests.count("fail"), round(time.monotonic() - started, 1)],
         )
 
 
@@ -356,9 +439,11 @@ def publish(building: Path, warehouse: Path) -> None:
 
 
 def build(
-    raw: Path, format_name: str, warehouse: Path, as_of: str | None, encoding: str = "utf-8"
+    raw: Path, format_name: str, warehouse: Path, as_of: str | None, encoding: str = "utf-8",
+    mode: str = "full",
 ) -> int:
     """Load, build and publish; return the number of records of the file."""
+    started = time.monotonic()
     _check_as_of(as_of)
     _check_warehouse_name(warehouse)
     _refuse_if_held_for_writing(warehouse)  # again at publish; here it saves a whole build
@@ -367,12 +452,18 @@ def build(
     _stop_leftover_processes(building)
     _remove_database(building)
     try:
-        count = load(building, raw, format_name, encoding)
+        _start_build_file(building, warehouse, mode)
+        _carry_history(building, warehouse, mode)
+        count = load(building, raw, format_name, encoding, append=mode == "append")
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
         failures = run_dbt(building, ["build"], as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
+        _record_build(building, mode, started)
+        failures = run_dbt(building, ["build", "--select", "build_history"], as_of)
+        if failures:
+            raise BuildError(failures[0])
         # The docs site's catalog describes exactly the file that is published; --no-write-json
         # keeps the build's target/run_results.json (per-node timings and test results).
         failures = run_dbt(building, ["docs", "generate", "--no-write-json"], as_of)
@@ -402,12 +493,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoding", default="utf-8", help="text encoding of a .csv/.tsv export")
     parser.add_argument("--as-of", default=None, help="compute as of this date (YYYY-MM-DD)")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    parser.add_argument(
+        "--mode", choices=MODES, default="full", help="full: RAW is the data; append: RAW is added"
+    )
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
     unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
-        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding)
+        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.mode)
     except BaseException as error:
         if _is_interrupt(error):
             print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
