@@ -497,20 +497,31 @@ def main(argv: list[str] | None = None) -> int:
         "--mode", choices=MODES, default="full", help="full: RAW is the data; append: RAW is added"
     )
     args = parser.parse_args(argv)
+    status = run_reported(
+        "build",
+        lambda: build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.mode),
+        f"published warehouse unchanged: {args.warehouse}",
+    )
+    if status == 0:
+        print(f"smartcart: published {args.warehouse}")
+    return status
+
+
+def run_reported(verb: str, work, state: str) -> int:
+    """Run ``work()`` with Ctrl-C and SIGTERM caught; a failure or an interrupt is one line on
+    stderr ending with ``state`` (what the published warehouse is now). Return the exit status."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
-    unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
-        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.mode)
+        work()
     except BaseException as error:
         if _is_interrupt(error):
-            print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
+            print(f"smartcart: {verb} interrupted; {state}", file=sys.stderr)
             return 130
         if not isinstance(error, (LoadError, BuildError)):
             raise
-        print(f"smartcart: build failed: {error}; {unchanged}", file=sys.stderr)
+        print(f"smartcart: {verb} failed: {error}; {state}", file=sys.stderr)
         return 1
-    print(f"smartcart: published {args.warehouse}")
     return 0
 
 

@@ -411,8 +411,8 @@ def _record_columns(count: FileCount, offset: str) -> list[str]:
     return [f"{offset} + row_number() over ()", "null", "null", "null"]
 
 
-# Load columns every raw line carries, after the loader's RECORD_COLUMNS.
-LOAD_COLUMNS = "load_id bigint, source_file varchar, loaded_at timestamp with time zone"
+# Load columns every raw line carries, after the loader's RECORD_COLUMNS, with their types.
+LOAD_COLUMNS = {"load_id": "bigint", "source_file": "varchar", "loaded_at": "timestamp with time zone"}
 MANIFEST_COLUMNS = (
     "load_id bigint, raw_table varchar, source_file varchar, file_name varchar,"
     " file_sha256 varchar, file_format varchar, file_encoding varchar, file_delimiter varchar,"
@@ -470,7 +470,7 @@ def _create_raw_tables(con, catalog: str, append: bool) -> None:
     con.execute(
         f"create or replace table {catalog}.raw.invoice_lines (source_row_number bigint,"
         f" source_line_number bigint, unreadable_reason varchar, unreadable_detail varchar,"
-        f" {LOAD_COLUMNS}, {columns})"
+        f" {', '.join(f'{name} {kind}' for name, kind in LOAD_COLUMNS.items())}, {columns})"
     )
     con.execute(f"create or replace table {catalog}.raw.load_manifest ({MANIFEST_COLUMNS})")
 
