@@ -28,25 +28,31 @@ EXPORT_ENDINGS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".par
 
 
 def loaded_hashes(warehouse: Path) -> set[str]:
-    """SHA-256 of every file the published warehouse has loaded (empty when there is none)."""
+    """SHA-256 of every file the published warehouse has loaded (empty when there is none, or
+    when it has no load history: its first append then refuses in one line)."""
     if not warehouse.is_file():
         return set()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {row[0] for row in con.sql("select file_sha256 from marts.load_history").fetchall()}
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {row[0] for row in con.sql("select file_sha256 from marts.load_history").fetchall()}
+    except duckdb.CatalogException:
+        return set()
 
 
-def new_exports(inbox: Path, warehouse: Path) -> list[Path]:
+def new_exports(inbox: str, warehouse: Path) -> list[Path]:
     """The inbox's export files in name order, without those already loaded."""
-    if not inbox.is_dir():
-        raise LoadError(f"INBOX is not a folder: {inbox}; give the folder the exports arrive in")
+    if not inbox or not Path(inbox).is_dir():
+        raise LoadError(f"INBOX is not a folder: {inbox!r}; give the folder the exports arrive in")
     loaded = loaded_hashes(warehouse)
     exports = sorted(
-        path for path in inbox.iterdir() if path.is_file() and path.name.lower().endswith(EXPORT_ENDINGS)
+        path
+        for path in Path(inbox).iterdir()
+        if path.is_file() and path.name.lower().endswith(EXPORT_ENDINGS)
     )
     return [path for path in exports if file_sha256(path) not in loaded]
 
 
-def run(inbox: Path, format_name: str, warehouse: Path, encoding: str) -> list[Path]:
+def run(inbox: str, format_name: str, warehouse: Path, encoding: str) -> list[Path]:
     """Append the new exports one by one; return those published."""
     published = []
     for path in new_exports(inbox, warehouse):
@@ -64,7 +70,7 @@ def run(inbox: Path, format_name: str, warehouse: Path, encoding: str) -> list[P
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inbox", type=Path, required=True, help="folder of incoming exports")
+    parser.add_argument("--inbox", required=True, help="folder of incoming exports")
     parser.add_argument("--format", default="smartcart", help=" | ".join(sorted(FORMATS)))
     parser.add_argument("--encoding", default="utf-8", help="text encoding of .csv/.tsv exports")
     parser.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
