@@ -16,8 +16,9 @@ cleaned up by the next one. Readers that hold the published file open (BI tools,
 keep reading the old file until they reconnect; the build never writes to it.
 
 History: the history marts of the previously published warehouse (``load_history``,
-``build_history``) are copied into raw tables of the build file before dbt runs, and the
-build's own row is added once ``dbt build`` has passed, so history survives every rebuild.
+``build_history``, ``forecast_history``) are copied into raw tables of the build file before
+dbt runs, and the build's own row is added to build_history once ``dbt build`` has passed, so history survives
+every rebuild.
 ``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to
 its raw data as one more load instead of replacing it.
 
@@ -205,8 +206,8 @@ def _history_catalog(con: duckdb.DuckDBPyConnection, warehouse: Path, mode: str)
 
 
 def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
-    """Copy the previous warehouse's history marts into raw.load_history and raw.build_history
-    of the build file, which dbt then carries on into the new marts."""
+    """Copy the previous warehouse's history marts (HISTORY_TABLES) into the raw tables of the
+    same names in the build file, which dbt then carries on into the new marts."""
     with duckdb.connect(str(building)) as con:
         catalog = _history_catalog(con, warehouse, mode)
         present = {
@@ -231,7 +232,9 @@ def _smartcart_version() -> str:
 
 
 def _record_build(building: Path, mode: str, started: float) -> None:
-    """Add this build's row to raw.build_history from the passing dbt build's run_results."""
+    """Add this build's row, from the passing dbt build's run_results, to raw.build_history and
+    to marts.build_history (which dbt built from it, renamed only: another dbt run just for
+    this row would cost every build dbt's start-up and parse)."""
     results = json.loads((target_dir() / "run_results.json").read_text())["results"]
     kinds = [result["unique_id"].split(".")[0] for result in results]
     tests = [
@@ -255,6 +258,10 @@ def _record_build(building: Path, mode: str, started: float) -> None:
                 tests.count("fail"),
                 round(time.monotonic() - started, 1),
             ],
+        )
+        con.execute(
+            "insert into marts.build_history by name select * from raw.build_history"
+            " where build_id = (select max(build_id) from raw.build_history)"
         )
 
 
@@ -565,9 +572,6 @@ def build(
         if failures:
             raise BuildError(_refusal(building, failures))
         _record_build(building, mode, started)
-        failures = run_dbt(building, ["build", "--select", "build_history", "--no-write-json"], as_of)
-        if failures:
-            raise BuildError(failures[0])
         docs_building = _generate_docs_page(building, warehouse, as_of) if docs else None
         _checkpoint(building)
         publish(building, warehouse)

@@ -414,8 +414,8 @@ MANIFEST_COLUMNS = (
     " first_row_number bigint, loaded_at timestamp with time zone, load_seconds double"
 )
 # History carried from the previously published warehouse (scripts/build_warehouse.py fills
-# them; empty in a file loaded on its own): the columns of marts.load_history and
-# marts.build_history.
+# them; empty in a file loaded on its own): the columns of marts.load_history,
+# marts.build_history and marts.forecast_history.
 HISTORY_TABLES = {
     "load_history": (
         "load_id bigint, source_file varchar, file_name varchar, file_sha256 varchar,"
@@ -428,6 +428,15 @@ HISTORY_TABLES = {
         " last_load_id bigint, smartcart_version varchar, model_count bigint, seed_count bigint,"
         " data_test_count bigint, unit_test_count bigint, tests_passed bigint,"
         " tests_warned bigint, tests_failed bigint, build_seconds double"
+    ),
+    "forecast_history": (
+        "build_id bigint, as_of_date date, series_level varchar, series_id varchar,"
+        " measure varchar, model_name varchar, forecast_date date, horizon_day bigint,"
+        " horizon_bucket varchar, is_closed boolean, forecast decimal(18,4),"
+        " lower_80 decimal(18,4), upper_80 decimal(18,4), lower_95 decimal(18,4),"
+        " upper_95 decimal(18,4), naive_forecast decimal(18,4), backtest_mae decimal(18,4),"
+        " backtest_wape decimal(18,4), backtest_mase decimal(18,4), backtest_bias decimal(18,4),"
+        " backtest_coverage_80 decimal(18,4), backtest_coverage_95 decimal(18,4)"
     ),
 }
 

@@ -1,10 +1,12 @@
-"""Append mode and history: a generated export split into a history file and two daily files,
-appended one by one, ends with the marts of one full build of the whole file; re-sent data is
-refused or quarantined, never counted twice; the history marts survive a full rebuild.
+"""Append mode and history: a small generated export split into a history file and a daily
+file. The history is built once; then, at the same time, ``make daily``'s inbox runner
+appends the daily file (with the end of the history re-sent, and the history file itself
+lying in the inbox again) and a full build of history + daily replaces a second copy. The
+appended warehouse ends with the marts of the full build; re-sent data is refused or
+quarantined, never counted twice; the history marts survive the full rebuild; the first
+build's forecasts are scored against the days the daily file brought.
 
-Five builds of a small generated export (about a minute each): history, day 1, day 2 (with the
-end of day 1 re-sent), a full rebuild of the three over a copy of that warehouse, and day 3
-through ``make daily``'s inbox runner.
+Three builds of a 60-customer export, ``--no-docs``, the last two in parallel.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, query, run_build
+from conftest import REPO_ROOT, build_command, build_env, query, run_build
 
 DAILY_SCRIPT = REPO_ROOT / "scripts" / "daily.py"
 
@@ -28,49 +30,32 @@ HISTORY_MARTS = {"load_history", "build_history"}
 RESENT_MARTS = {"quarantined_invoice_lines", "load_reconciliation"}
 RESENT_LINES = 25
 
-
-def _split_points(lines: list[str], shares: tuple[float, ...]) -> list[int]:
-    """Row positions near ``shares`` of the file, moved on so that no exact duplicate pair
-    (the generator writes a copy right after its line) is split between two files."""
-    points = []
-    for share in shares:
-        point = int(len(lines) * share)
-        while lines[point] == lines[point - 1]:
-            point += 1
-        points.append(point)
-    return points
+pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    """A history file, day 1, day 2 with day 1's last lines re-sent, day 3, and the whole of
-    history + day 1 + day 2 as one file."""
+    """History (the first 80% of the lines), the daily file (the rest, with the history's
+    last lines re-sent), and both as one file."""
     folder = tmp_path_factory.mktemp("exports")
     generated = folder / "generated.csv"
     subprocess.run(
         [
             sys.executable,
             str(REPO_ROOT / "scripts" / "generate_sample.py"),
-            "--customers",
-            "60",
-            "--start",
-            "2024",
-            "--end",
-            "2024",
-            "--output",
-            str(generated),
+            *("--customers", "60", "--start", "2024", "--end", "2024", "--output", str(generated)),
         ],
         check=True,
         capture_output=True,
     )
     header, *lines = generated.read_text().splitlines(keepends=True)
-    first, second, third = _split_points(lines, (0.75, 0.85, 0.93))
+    split = int(len(lines) * 0.8)
+    while lines[split] == lines[split - 1]:  # the generator writes a duplicate right after its line
+        split += 1
     parts = {
-        "history": lines[:first],
-        "day1": lines[first:second],
-        "day2": lines[second:third] + lines[second - RESENT_LINES : second],
-        "day3": lines[third:],
-        "whole": lines[:third],
+        "history": lines[:split],
+        "day1": lines[split:] + lines[split - RESENT_LINES : split],
+        "whole": lines,
     }
     files = {}
     for name, part in parts.items():
@@ -80,52 +65,71 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def appended(tmp_path_factory, exports) -> Path:
-    """History, then day 1 and day 2 appended, published to one warehouse."""
-    warehouse = tmp_path_factory.mktemp("appended") / "smartcart.duckdb"
-    run_build("--raw", exports["history"], "--warehouse", warehouse, check=True)
-    for day in ("day1", "day2"):
-        run_build("--raw", exports[day], "--warehouse", warehouse, "--mode", "append", check=True)
-    return warehouse
+def runs(tmp_path_factory, exports) -> dict:
+    """The history built once; then, in parallel, the daily runner over an inbox (the history
+    file again, the daily file, a file with a header and no lines) on one copy, and a full
+    build of the whole export on another."""
+    history = tmp_path_factory.mktemp("history") / "smartcart.duckdb"
+    run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True)
+    appended = tmp_path_factory.mktemp("appended") / "smartcart.duckdb"
+    rebuilt = tmp_path_factory.mktemp("rebuilt") / "smartcart.duckdb"
+    for copy in (appended, rebuilt):
+        shutil.copyfile(history, copy)
+    inbox = appended.parent / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(exports["history"], inbox / "a_history.csv")
+    shutil.copyfile(exports["day1"], inbox / "b_day1.csv")
+    (inbox / "c_empty.csv").write_text("invoice_id,invoice_date\n")
+    (inbox / "notes.md").write_text("not an export")
+    daily = [
+        sys.executable,
+        str(DAILY_SCRIPT),
+        "--inbox",
+        str(inbox),
+        "--warehouse",
+        str(appended),
+        "--no-docs",
+    ]
+    commands = {
+        "daily": (daily, appended.parent),
+        "rebuild": (
+            build_command("--raw", exports["whole"], "--warehouse", rebuilt, "--no-docs"),
+            rebuilt.parent,
+        ),
+    }
+    started = {
+        name: subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=build_env(folder),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (command, folder) in commands.items()
+    }
+    results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
+    if results["rebuild"][2] != 0:
+        pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
+    return {"appended": appended, "rebuilt": rebuilt, "inbox": inbox, "daily": results["daily"]}
 
 
-@pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory, exports, appended) -> Path:
-    """A full build of the whole export over a copy of the appended warehouse."""
-    warehouse = tmp_path_factory.mktemp("rebuilt") / "smartcart.duckdb"
-    shutil.copyfile(appended, warehouse)
-    run_build("--raw", exports["whole"], "--warehouse", warehouse, check=True)
-    return warehouse
-
-
-def test_appended_marts_equal_one_full_build(appended, rebuilt):
+def test_appended_marts_equal_one_full_build(runs):
     differences = [
         line
-        for line in compare(rebuilt, appended)
+        for line in compare(runs["rebuilt"], runs["appended"])
         if line.split(":")[0].removeprefix("marts.") not in HISTORY_MARTS | RESENT_MARTS
     ]
     assert differences == []
 
 
-def test_resent_lines_are_quarantined_not_counted(appended, rebuilt):
+def test_resent_lines_are_quarantined_not_counted(runs):
+    appended, rebuilt = runs["appended"], runs["rebuilt"]
     outcomes = "select outcome, line_count, gross_amount from marts.load_reconciliation"
     appended_outcomes = {row[0]: row[1:] for row in query(appended, outcomes)}
     rebuilt_outcomes = {row[0]: row[1:] for row in query(rebuilt, outcomes)}
-    resent = appended_outcomes.pop("rejected: already_loaded")
-    assert resent[0] == RESENT_LINES
+    assert appended_outcomes.pop("rejected: already_loaded")[0] == RESENT_LINES
     assert appended_outcomes == rebuilt_outcomes
-    quarantine = (
-        "select invoice_id, invoice_date_text, product_id, quantity_text, rejection_reason"
-        " from marts.quarantined_invoice_lines"
-    )
-    appended_quarantine, rebuilt_quarantine = (
-        set(query(appended, quarantine)),
-        set(query(rebuilt, quarantine)),
-    )
-    assert rebuilt_quarantine <= appended_quarantine
-    extra = appended_quarantine - rebuilt_quarantine
-    assert len(extra) == RESENT_LINES
-    assert {row[-1] for row in extra} == {"already_loaded"}
     # Every raw line counted once: the loads' records add up to the raw table, ids unique.
     (lines, ids, records) = query(
         appended,
@@ -135,70 +139,82 @@ def test_resent_lines_are_quarantined_not_counted(appended, rebuilt):
     assert lines == ids == records
 
 
-def test_load_history_has_one_balanced_row_per_load(appended, rebuilt):
-    history = "select load_id, file_name, line_count, accepted_line_count, rejected_line_count, rejected_by_reason from marts.load_history order by load_id"
+def test_load_and_build_history_balance_and_survive_a_full_rebuild(runs):
+    appended, rebuilt = runs["appended"], runs["rebuilt"]
+    history = (
+        "select load_id, file_name, line_count, accepted_line_count, rejected_line_count,"
+        " rejected_by_reason from marts.load_history order by load_id"
+    )
     appended_loads = query(appended, history)
-    assert [row[:2] for row in appended_loads] == [(1, "history.csv"), (2, "day1.csv"), (3, "day2.csv")]
+    assert [row[:2] for row in appended_loads] == [(1, "history.csv"), (2, "b_day1.csv")]
     raw_lines = dict(query(appended, "select load_id, count(*) from raw.invoice_lines group by load_id"))
     for load_id, _, lines, accepted, rejected, _ in appended_loads:
         assert lines == raw_lines[load_id] == accepted + rejected
-    assert appended_loads[2][4] == RESENT_LINES
-    assert appended_loads[2][5] == f"already_loaded: {RESENT_LINES}"
-    # The full rebuild carries the three earlier loads as recorded and adds its own.
+    assert appended_loads[1][5] == f"already_loaded: {RESENT_LINES}"
+    # The full rebuild carries the first load as recorded and adds its own.
     rebuilt_loads = query(rebuilt, history)
-    assert rebuilt_loads[:3] == appended_loads
-    assert rebuilt_loads[3][:2] == (4, "whole.csv")
-    assert sum(row[2] for row in appended_loads) == rebuilt_loads[3][2] + RESENT_LINES
-
-
-def test_build_history_survives_a_full_rebuild(appended, rebuilt):
+    assert rebuilt_loads[0] == appended_loads[0]
+    assert rebuilt_loads[1][:2] == (2, "whole.csv")
     builds = (
         "select build_id, build_mode, last_load_id, tests_failed from marts.build_history order by build_id"
     )
-    assert query(appended, builds) == [(1, "full", 1, 0), (2, "append", 2, 0), (3, "append", 3, 0)]
-    assert query(rebuilt, builds)[3] == (4, "full", 4, 0)
-    (passed, models) = query(
-        rebuilt, "select tests_passed, model_count from marts.build_history where build_id = 4"
+    assert query(appended, builds) == [(1, "full", 1, 0), (2, "append", 2, 0)]
+    assert query(rebuilt, builds) == [(1, "full", 1, 0), (2, "full", 2, 0)]
+
+
+def test_daily_skips_what_was_loaded_and_stops_at_a_bad_file(runs):
+    stdout, stderr, returncode = runs["daily"]
+    assert returncode == 1
+    message = stderr.strip()
+    assert "\n" not in message
+    assert message.startswith("smartcart: daily failed: stopped at c_empty.csv: ")
+    assert message.endswith(f"; 1 file(s) appended before it; published warehouse: {runs['appended']}")
+    assert "appended b_day1.csv" in stdout and "a_history.csv" not in stdout
+
+
+def test_forecasts_of_the_first_build_are_scored_after_the_append(runs):
+    appended = runs["appended"]
+    archived = dict(
+        query(appended, "select build_id, count(*) from marts.forecast_history group by build_id")
+    )
+    assert set(archived) == {1, 2}
+    # Build 1's open forecast days up to build 2's as-of date, on series that still have actuals.
+    (expected,) = query(
+        appended,
+        "select count(*) from marts.forecast_history as forecasts"
+        " inner join intermediate.int_forecast_series_daily as actuals"
+        " on forecasts.series_level = actuals.series_level and forecasts.series_id = actuals.series_id"
+        " and forecasts.forecast_date = actuals.sales_date"
+        " where forecasts.build_id = 1 and not forecasts.is_closed and not actuals.is_closed"
+        " and not actuals.is_forecast_date",
     )[0]
-    assert passed > 100 and models > 50
+    scored = query(
+        appended,
+        "select sum(n_points), min(first_origin_date) = max(last_origin_date), count(*) filter (where mae is null)"
+        " from marts.forecast_tracking where horizon_bucket != 'all'",
+    )[0]
+    assert expected > 0
+    assert scored == (expected, True, 0)
+    # The full rebuild archived its own forecasts beside those carried from the first build.
+    assert query(runs["rebuilt"], "select distinct build_id from marts.forecast_history order by 1") == [
+        (1,),
+        (2,),
+    ]
 
 
-def test_a_file_loaded_twice_is_refused_in_one_line(appended, exports):
-    before = appended.read_bytes()
-    result = run_build("--raw", exports["day1"], "--warehouse", appended, "--mode", "append")
+def test_a_file_loaded_twice_is_refused_in_one_line(runs, exports, tmp_path):
+    warehouse = tmp_path / "smartcart.duckdb"
+    shutil.copyfile(runs["appended"], warehouse)
+    before = warehouse.read_bytes()
+    result = run_build("--raw", runs["inbox"] / "b_day1.csv", "--warehouse", warehouse, "--mode", "append")
     assert result.returncode == 1
     message = result.stderr.strip()
     assert "\n" not in message
-    assert "day1.csv was already loaded as load 2" in message
-    assert appended.read_bytes() == before
+    assert "b_day1.csv was already loaded as load 2" in message
+    assert warehouse.read_bytes() == before
 
 
 def test_append_without_a_published_warehouse_is_refused(tmp_path, exports):
     result = run_build("--raw", exports["day1"], "--warehouse", tmp_path / "none.duckdb", "--mode", "append")
     assert result.returncode == 1
     assert "MODE=append needs a published warehouse" in result.stderr
-
-
-def test_daily_appends_each_new_file_once_and_stops_at_a_bad_one(tmp_path, appended, exports):
-    warehouse = tmp_path / "smartcart.duckdb"
-    shutil.copyfile(appended, warehouse)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for name in ("day1", "day3"):
-        shutil.copyfile(exports[name], inbox / f"{name}.csv")
-    (inbox / "day4.csv").write_text("invoice_id,invoice_date\n")  # a header and no lines
-    (inbox / "notes.md").write_text("not an export")
-    daily = [sys.executable, str(DAILY_SCRIPT), "--inbox", str(inbox), "--warehouse", str(warehouse)]
-    result = subprocess.run(daily, cwd=REPO_ROOT, capture_output=True, text=True)
-    assert result.returncode == 1
-    message = result.stderr.strip()
-    assert "\n" not in message
-    assert message.startswith("smartcart: daily failed: stopped at day4.csv: ")
-    assert message.endswith(f"; 1 file(s) appended before it; published warehouse: {warehouse}")
-    # day1.csv was loaded before (same content): skipped; day3.csv appended once.
-    loads = query(warehouse, "select load_id, file_name from marts.load_history order by load_id")
-    assert loads[3:] == [(4, "day3.csv")]
-    (inbox / "day4.csv").unlink()
-    again = subprocess.run(daily, cwd=REPO_ROOT, capture_output=True, text=True)
-    assert again.returncode == 0, again.stderr
-    assert "0 new file(s) appended" in again.stdout

@@ -1,0 +1,162 @@
+{#- One row per series × model × horizon bucket with archived forecasts whose dates have since
+    been observed: the live errors of every earlier build's forecasts against what happened,
+    beside what those builds' backtests promised. `all` is every day within the backtest
+    horizon, as in forecast_accuracy. -#}
+with
+
+forecast_history as (
+
+    select * from {{ ref('forecast_history') }}
+
+),
+
+series_daily as (
+
+    select * from {{ ref('int_forecast_series_daily') }}
+
+),
+
+as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+observed as (
+
+    select
+        forecast_history.series_level,
+        forecast_history.series_id,
+        forecast_history.measure,
+        forecast_history.model_name,
+        forecast_history.horizon_bucket,
+        forecast_history.horizon_day,
+        forecast_history.build_id,
+        forecast_history.as_of_date as origin_date,
+        forecast_history.forecast - series_daily.sales_value as forecast_error,
+        forecast_history.naive_forecast - series_daily.sales_value as naive_error,
+        series_daily.sales_value as actual,
+        case
+            when series_daily.sales_value between forecast_history.lower_80
+                and forecast_history.upper_80 then 1.0
+            else 0.0
+        end as is_in_80,
+        case
+            when series_daily.sales_value between forecast_history.lower_95
+                and forecast_history.upper_95 then 1.0
+            else 0.0
+        end as is_in_95,
+        forecast_history.backtest_mae,
+        forecast_history.backtest_wape,
+        forecast_history.backtest_mase,
+        forecast_history.backtest_bias,
+        forecast_history.backtest_coverage_80,
+        forecast_history.backtest_coverage_95
+    from forecast_history
+    inner join series_daily
+        on
+            forecast_history.series_level = series_daily.series_level
+            and forecast_history.series_id = series_daily.series_id
+            and forecast_history.forecast_date = series_daily.sales_date
+    cross join as_of_date
+    where
+        forecast_history.forecast_date <= as_of_date.as_of_date
+        and not series_daily.is_forecast_date
+        and not series_daily.is_closed
+        and not forecast_history.is_closed
+
+),
+
+bucketed as (
+
+    select * from observed
+    union all
+    select
+        series_level,
+        series_id,
+        measure,
+        model_name,
+        'all' as horizon_bucket,
+        horizon_day,
+        build_id,
+        origin_date,
+        forecast_error,
+        naive_error,
+        actual,
+        is_in_80,
+        is_in_95,
+        backtest_mae,
+        backtest_wape,
+        backtest_mase,
+        backtest_bias,
+        backtest_coverage_80,
+        backtest_coverage_95
+    from observed
+    where horizon_day <= {{ var('forecast_backtest_horizon_days') }}
+
+),
+
+scored as (
+
+    select
+        series_level,
+        series_id,
+        measure,
+        model_name,
+        horizon_bucket,
+        count(distinct build_id) as build_count,
+        min(origin_date) as first_origin_date,
+        max(origin_date) as last_origin_date,
+        count(*) as n_points,
+        avg(abs(forecast_error)) as mae,
+        sum(abs(forecast_error)) / nullif(sum(abs(actual)), 0) as wape,
+        sum(abs(forecast_error)) / nullif(sum(abs(naive_error)), 0) as mase,
+        avg(forecast_error) as bias,
+        avg(is_in_80) as coverage_80,
+        avg(is_in_95) as coverage_95,
+        -- The 'all' rows of forecast_history carry the promise of their own bucket: the
+        -- backtest's 'all' promise is not archived, so it is left null here.
+        case when horizon_bucket != 'all' then avg(backtest_mae) end as backtest_mae,
+        case when horizon_bucket != 'all' then avg(backtest_wape) end as backtest_wape,
+        case when horizon_bucket != 'all' then avg(backtest_mase) end as backtest_mase,
+        case when horizon_bucket != 'all' then avg(backtest_bias) end as backtest_bias,
+        case when horizon_bucket != 'all' then avg(backtest_coverage_80) end
+            as backtest_coverage_80,
+        case when horizon_bucket != 'all' then avg(backtest_coverage_95) end
+            as backtest_coverage_95
+    from bucketed
+    group by series_level, series_id, measure, model_name, horizon_bucket
+
+),
+
+final as (
+
+    select
+        scored.series_level,
+        scored.series_id,
+        scored.measure,
+        scored.model_name,
+        scored.horizon_bucket,
+        cast(scored.build_count as integer) as build_count,
+        scored.first_origin_date,
+        scored.last_origin_date,
+        cast(scored.n_points as integer) as n_points,
+        cast(scored.mae as {{ money_type() }}) as mae,
+        cast(scored.wape as {{ money_type() }}) as wape,
+        cast(scored.mase as {{ money_type() }}) as mase,
+        cast(scored.bias as {{ money_type() }}) as bias,
+        cast(scored.coverage_80 as {{ money_type() }}) as coverage_80,
+        cast(scored.coverage_95 as {{ money_type() }}) as coverage_95,
+        cast(scored.backtest_mae as {{ money_type() }}) as backtest_mae,
+        cast(scored.backtest_wape as {{ money_type() }}) as backtest_wape,
+        cast(scored.backtest_mase as {{ money_type() }}) as backtest_mase,
+        cast(scored.backtest_bias as {{ money_type() }}) as backtest_bias,
+        cast(scored.backtest_coverage_80 as {{ money_type() }}) as backtest_coverage_80,
+        cast(scored.backtest_coverage_95 as {{ money_type() }}) as backtest_coverage_95,
+        as_of_date.as_of_date
+    from scored
+    cross join as_of_date
+
+)
+
+select * from final
