@@ -221,7 +221,7 @@ def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
         for name, columns in HISTORY_TABLES.items():
             con.execute(f"create or replace table raw.{name} ({columns})")
             if name in present:
-                names = ", ".join(column.split()[0] for column in columns.split(","))
+                names = ", ".join(con.sql(f"select * from raw.{name} limit 0").columns)
                 source = f'"{catalog}".marts.{name}'
                 con.execute(f"insert into raw.{name} select {names} from {source}")
 

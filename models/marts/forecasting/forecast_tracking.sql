@@ -37,13 +37,17 @@ observed as (
         forecast_history.naive_forecast - series_daily.sales_value as naive_error,
         series_daily.sales_value as actual,
         case
-            when series_daily.sales_value between forecast_history.lower_80
-                and forecast_history.upper_80 then 1.0
+            when
+                series_daily.sales_value
+                between forecast_history.lower_80 and forecast_history.upper_80
+                then 1.0
             else 0.0
         end as is_in_80,
         case
-            when series_daily.sales_value between forecast_history.lower_95
-                and forecast_history.upper_95 then 1.0
+            when
+                series_daily.sales_value
+                between forecast_history.lower_95 and forecast_history.upper_95
+                then 1.0
             else 0.0
         end as is_in_95,
         forecast_history.backtest_mae,
