@@ -414,8 +414,8 @@ MANIFEST_COLUMNS = (
     " first_row_number bigint, loaded_at timestamp with time zone, load_seconds double"
 )
 # History carried from the previously published warehouse (scripts/build_warehouse.py fills
-# them; empty in a file loaded on its own): the columns of marts.load_history,
-# marts.build_history and marts.forecast_history.
+# them; empty in a file loaded on its own): the columns of the history marts of the same
+# names.
 HISTORY_TABLES = {
     "load_history": (
         "load_id bigint, source_file varchar, file_name varchar, file_sha256 varchar,"
@@ -437,6 +437,12 @@ HISTORY_TABLES = {
         " upper_95 decimal(18,4), naive_forecast decimal(18,4), backtest_mae decimal(18,4),"
         " backtest_wape decimal(18,4), backtest_mase decimal(18,4), backtest_bias decimal(18,4),"
         " backtest_coverage_80 decimal(18,4), backtest_coverage_95 decimal(18,4)"
+    ),
+    "segment_history": (
+        "build_id bigint, as_of_date date, cluster_id integer, segment_name varchar,"
+        " customer_count integer, share_of_customers double, mean_recency_days double,"
+        " mean_frequency double, mean_monetary double, mean_avg_order_value double,"
+        " mean_return_rate double, mean_tenure_days double"
     ),
 }
 

@@ -218,3 +218,21 @@ def test_append_without_a_published_warehouse_is_refused(tmp_path, exports):
     result = run_build("--raw", exports["day1"], "--warehouse", tmp_path / "none.duckdb", "--mode", "append")
     assert result.returncode == 1
     assert "MODE=append needs a published warehouse" in result.stderr
+
+
+def test_segments_are_archived_and_compared_between_builds(runs):
+    appended = runs["appended"]
+    archived = query(
+        appended,
+        "select build_id, sum(customer_count), round(sum(share_of_customers), 6)"
+        " from marts.segment_history group by build_id order by build_id",
+    )
+    assert [row[0] for row in archived] == [1, 2] and all(share == 1 for *_, share in archived)
+    names = {row[0] for row in query(appended, "select distinct segment_name from marts.segment_history")}
+    drift = query(
+        appended,
+        "select subject, reference_build_id, is_drift, finding from marts.model_drift"
+        " where drift_kind = 'segment_share'",
+    )
+    assert {row[0] for row in drift} == names
+    assert all(row[1] == 1 and row[3].startswith(f"Segment {row[0]} holds ") for row in drift)

@@ -17,9 +17,9 @@ archived_forecasts as (
 
 ),
 
-published_builds as (
+this_build as (
 
-    select * from {{ ref('stg_smartcart__published_builds') }}
+    select * from {{ ref('int_builds_numbered') }}
 
 ),
 
@@ -38,13 +38,6 @@ accuracy as (
 series_daily as (
 
     select * from {{ ref('int_forecast_series_daily') }}
-
-),
-
-this_build as (
-
-    select coalesce(max(build_id), 0) + 1 as build_id
-    from published_builds
 
 ),
 

@@ -4,15 +4,9 @@
     horizon, as in forecast_accuracy. -#}
 with
 
-forecast_history as (
+observations as (
 
-    select * from {{ ref('forecast_history') }}
-
-),
-
-series_daily as (
-
-    select * from {{ ref('int_forecast_series_daily') }}
+    select * from {{ ref('forecast_observations') }}
 
 ),
 
@@ -25,49 +19,26 @@ as_of_date as (
 observed as (
 
     select
-        forecast_history.series_level,
-        forecast_history.series_id,
-        forecast_history.measure,
-        forecast_history.model_name,
-        forecast_history.horizon_bucket,
-        forecast_history.horizon_day,
-        forecast_history.build_id,
-        forecast_history.as_of_date as origin_date,
-        forecast_history.forecast - series_daily.sales_value as forecast_error,
-        forecast_history.naive_forecast - series_daily.sales_value as naive_error,
-        series_daily.sales_value as actual,
-        case
-            when
-                series_daily.sales_value
-                between forecast_history.lower_80 and forecast_history.upper_80
-                then 1.0
-            else 0.0
-        end as is_in_80,
-        case
-            when
-                series_daily.sales_value
-                between forecast_history.lower_95 and forecast_history.upper_95
-                then 1.0
-            else 0.0
-        end as is_in_95,
-        forecast_history.backtest_mae,
-        forecast_history.backtest_wape,
-        forecast_history.backtest_mase,
-        forecast_history.backtest_bias,
-        forecast_history.backtest_coverage_80,
-        forecast_history.backtest_coverage_95
-    from forecast_history
-    inner join series_daily
-        on
-            forecast_history.series_level = series_daily.series_level
-            and forecast_history.series_id = series_daily.series_id
-            and forecast_history.forecast_date = series_daily.sales_date
-    cross join as_of_date
-    where
-        forecast_history.forecast_date <= as_of_date.as_of_date
-        and not series_daily.is_forecast_date
-        and not series_daily.is_closed
-        and not forecast_history.is_closed
+        series_level,
+        series_id,
+        measure,
+        model_name,
+        horizon_bucket,
+        horizon_day,
+        build_id,
+        origin_date,
+        forecast_error,
+        naive_error,
+        actual,
+        case when is_in_80 then 1.0 else 0.0 end as is_in_80,
+        case when is_in_95 then 1.0 else 0.0 end as is_in_95,
+        backtest_mae,
+        backtest_wape,
+        backtest_mase,
+        backtest_bias,
+        backtest_coverage_80,
+        backtest_coverage_95
+    from observations
 
 ),
 
