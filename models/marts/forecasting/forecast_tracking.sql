@@ -16,58 +16,27 @@ as_of_date as (
 
 ),
 
-observed as (
+-- Every observation counts in its own bucket and, within the backtest horizon, in `all`.
+scopes as (
 
-    select
-        series_level,
-        series_id,
-        measure,
-        model_name,
-        horizon_bucket,
-        horizon_day,
-        build_id,
-        origin_date,
-        forecast_error,
-        naive_error,
-        actual,
-        case when is_in_80 then 1.0 else 0.0 end as is_in_80,
-        case when is_in_95 then 1.0 else 0.0 end as is_in_95,
-        backtest_mae,
-        backtest_wape,
-        backtest_mase,
-        backtest_bias,
-        backtest_coverage_80,
-        backtest_coverage_95
-    from observations
+    select 'bucket' as scope
+    union all
+    select 'all' as scope
 
 ),
 
 bucketed as (
 
-    select * from observed
-    union all
     select
-        series_level,
-        series_id,
-        measure,
-        model_name,
-        'all' as horizon_bucket,
-        horizon_day,
-        build_id,
-        origin_date,
-        forecast_error,
-        naive_error,
-        actual,
-        is_in_80,
-        is_in_95,
-        backtest_mae,
-        backtest_wape,
-        backtest_mase,
-        backtest_bias,
-        backtest_coverage_80,
-        backtest_coverage_95
-    from observed
-    where horizon_day <= {{ var('forecast_backtest_horizon_days') }}
+        observations.*,
+        case
+            when scopes.scope = 'all' then 'all' else observations.horizon_bucket
+        end as scored_bucket
+    from observations
+    inner join scopes
+        on
+            scopes.scope = 'bucket'
+            or observations.horizon_day <= {{ var('forecast_backtest_horizon_days') }}
 
 ),
 
@@ -78,7 +47,7 @@ scored as (
         series_id,
         measure,
         model_name,
-        horizon_bucket,
+        scored_bucket as horizon_bucket,
         count(distinct build_id) as build_count,
         min(origin_date) as first_origin_date,
         max(origin_date) as last_origin_date,
@@ -87,20 +56,20 @@ scored as (
         sum(abs(forecast_error)) / nullif(sum(abs(actual)), 0) as wape,
         sum(abs(forecast_error)) / nullif(sum(abs(naive_error)), 0) as mase,
         avg(forecast_error) as bias,
-        avg(is_in_80) as coverage_80,
-        avg(is_in_95) as coverage_95,
-        -- The 'all' rows of forecast_history carry the promise of their own bucket: the
-        -- backtest's 'all' promise is not archived, so it is left null here.
-        case when horizon_bucket != 'all' then avg(backtest_mae) end as backtest_mae,
-        case when horizon_bucket != 'all' then avg(backtest_wape) end as backtest_wape,
-        case when horizon_bucket != 'all' then avg(backtest_mase) end as backtest_mase,
-        case when horizon_bucket != 'all' then avg(backtest_bias) end as backtest_bias,
-        case when horizon_bucket != 'all' then avg(backtest_coverage_80) end
+        avg(case when is_in_80 then 1.0 else 0.0 end) as coverage_80,
+        avg(case when is_in_95 then 1.0 else 0.0 end) as coverage_95,
+        -- forecast_history archives each day's own bucket's promise, not the backtest's
+        -- `all` promise: left null for `all`.
+        case when scored_bucket != 'all' then avg(backtest_mae) end as backtest_mae,
+        case when scored_bucket != 'all' then avg(backtest_wape) end as backtest_wape,
+        case when scored_bucket != 'all' then avg(backtest_mase) end as backtest_mase,
+        case when scored_bucket != 'all' then avg(backtest_bias) end as backtest_bias,
+        case when scored_bucket != 'all' then avg(backtest_coverage_80) end
             as backtest_coverage_80,
-        case when horizon_bucket != 'all' then avg(backtest_coverage_95) end
+        case when scored_bucket != 'all' then avg(backtest_coverage_95) end
             as backtest_coverage_95
     from bucketed
-    group by series_level, series_id, measure, model_name, horizon_bucket
+    group by series_level, series_id, measure, model_name, scored_bucket
 
 ),
 
