@@ -1,6 +1,7 @@
 # SmartCart: two commands.
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
-#                ENCODING=... AS_OF=... WAREHOUSE=...)
+#                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
+#   make daily   append every new export of INBOX=dir/ once, in name order (MODE=append per file)
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
 #   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
@@ -19,6 +20,8 @@ AS_OF ?=
 WAREHOUSE ?= warehouse/smartcart.duckdb
 ENCODING ?= utf-8
 PG_URL ?=
+MODE ?= full
+INBOX ?=
 
 # User values reach the scripts through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
@@ -29,12 +32,14 @@ export SMARTCART_AS_OF := $(value AS_OF)
 export SMARTCART_WAREHOUSE := $(value WAREHOUSE)
 export SMARTCART_ENCODING := $(value ENCODING)
 export SMARTCART_PG_URL := $(value PG_URL)
-unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL
+export SMARTCART_MODE := $(value MODE)
+export SMARTCART_INBOX := $(value INBOX)
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL MODE INBOX
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build load test test-fast lint report docs export publish-postgres clean
+.PHONY: build daily load test test-fast lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -45,7 +50,13 @@ $(VENV)/.installed: requirements.txt
 
 build: $(VENV)/.installed
 	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
-		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF"
+		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
+		--mode "$$SMARTCART_MODE"
+
+# Append every new export of INBOX (once, in name order) to the published warehouse.
+daily: $(VENV)/.installed
+	$(BIN)/python scripts/daily.py --inbox "$$SMARTCART_INBOX" --format "$$SMARTCART_FORMAT" \
+		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE"
 
 # The build file plain dbt commands use (profiles.yml); `make build` replaces it.
 load: $(VENV)/.installed

@@ -15,8 +15,16 @@ the build's side files and is reported in one line. A build killed outright (SIG
 cleaned up by the next one. Readers that hold the published file open (BI tools, read-only)
 keep reading the old file until they reconnect; the build never writes to it.
 
+History: the history marts of the previously published warehouse (``load_history``,
+``build_history``, ``forecast_history``, ``segment_history``) are copied into raw tables of the build file before
+dbt runs, and the build's own row is added to build_history once ``dbt build`` has passed, so history survives
+every rebuild.
+``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to
+its raw data as one more load instead of replacing it.
+
     python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
                                       [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
+                                      [--mode full|append]
 
 dbt runs inside the warehouse's folder and sees the build file by its name only, so the
 profile is the same for every warehouse folder and dbt's partial parsing survives builds into
@@ -39,12 +47,13 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections import deque
 from pathlib import Path
 
 import duckdb
 import yaml
-from load_raw import FORMATS, LoadError, describe, load
+from load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
@@ -58,6 +67,8 @@ STOP_GRACE_SECONDS = 10
 RESERVED_CATALOGS = {"memory", "system", "temp", "main", "raw", "staging", "intermediate", "marts"}
 # The data test that refuses a mostly rejected export (its failing rows make the refusal).
 REJECTED_SHARE_TEST = "assert_rejected_share_within_limit"
+# full: the raw data is RAW alone; append: RAW is added to the published warehouse's raw data.
+MODES = ("full", "append")
 
 
 # Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
@@ -171,6 +182,96 @@ def _check_as_of_against_data(database: Path, as_of: str | None) -> None:
         raise BuildError(
             f"no sales in the last {quiet_days} days before AS_OF {as_of} (the last invoice is "
             f"dated {last}); give an AS_OF within {quiet_days} days of the data, or none"
+        )
+
+
+# --- History and append mode ------------------------------------------------------------------
+
+
+def _start_build_file(building: Path, warehouse: Path, mode: str) -> None:
+    """Append mode starts from a copy of the published warehouse (its raw data and history)."""
+    if mode == "append":
+        if not warehouse.is_file():
+            raise BuildError(
+                f"MODE=append needs a published warehouse, and there is none at {warehouse}; "
+                "run a full `make build RAW=...` first"
+            )
+        shutil.copyfile(warehouse, building)
+
+
+def _history_catalog(con: duckdb.DuckDBPyConnection, warehouse: Path, mode: str) -> str | None:
+    """The catalog holding the previously published history marts (the copy itself in append
+    mode), or None when there is no readable earlier warehouse."""
+    if mode == "append":
+        return con.sql("select current_database()").fetchall()[0][0]
+    if not warehouse.is_file():
+        return None
+    try:
+        location = str(warehouse).replace("'", "''")
+        con.execute(f"attach '{location}' as previous_warehouse (read_only)")
+    except duckdb.Error as error:
+        print(f"no history carried: the published {warehouse.name} cannot be read ({error})")
+        return None
+    return "previous_warehouse"
+
+
+def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
+    """Copy the previous warehouse's history marts (HISTORY_TABLES) into the raw tables of the
+    same names in the build file, which dbt then carries on into the new marts."""
+    with duckdb.connect(str(building)) as con:
+        catalog = _history_catalog(con, warehouse, mode)
+        present = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'",
+                [catalog],
+            ).fetchall()
+        }
+        con.execute("create schema if not exists raw")
+        for name, columns in HISTORY_TABLES.items():
+            con.execute(f"create or replace table raw.{name} ({columns})")
+            if name in present:
+                names = ", ".join(con.sql(f"select * from raw.{name} limit 0").columns)
+                source = f'"{catalog}".marts.{name}'
+                con.execute(f"insert into raw.{name} select {names} from {source}")
+
+
+def _smartcart_version() -> str:
+    with (PROJECT_DIR / "pyproject.toml").open("rb") as file:
+        return tomllib.load(file)["project"]["version"]
+
+
+def _record_build(building: Path, mode: str, started: float) -> None:
+    """Add this build's row, from the passing dbt build's run_results, to raw.build_history and
+    to marts.build_history (which dbt built from it, renamed only: another dbt run just for
+    this row would cost every build dbt's start-up and parse)."""
+    results = json.loads((target_dir() / "run_results.json").read_text())["results"]
+    kinds = [result["unique_id"].split(".")[0] for result in results]
+    tests = [
+        result["status"] for result in results if result["unique_id"].startswith(("test.", "unit_test."))
+    ]
+    with duckdb.connect(str(building)) as con:
+        con.execute(
+            "insert into raw.build_history select coalesce(max(build_id), 0) + 1, current_timestamp,"
+            " (select as_of_date from intermediate.int_as_of_date), ?,"
+            " (select max(load_id) from raw.load_manifest), ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            " from raw.build_history",
+            [
+                mode,
+                _smartcart_version(),
+                kinds.count("model"),
+                kinds.count("seed"),
+                kinds.count("test"),
+                kinds.count("unit_test"),
+                tests.count("pass"),
+                tests.count("warn"),
+                tests.count("fail"),
+                round(time.monotonic() - started, 1),
+            ],
+        )
+        con.execute(
+            "insert into marts.build_history by name select * from raw.build_history"
+            " where build_id = (select max(build_id) from raw.build_history)"
         )
 
 
@@ -377,8 +478,8 @@ def _rejected_share_refusal(database: Path) -> str | None:
         return None
     with duckdb.connect(str(database), read_only=True) as con:
         rows = con.sql(failed[0]).fetchall()
-    _, _, rejected, records = rows[0]
-    reasons = ", ".join(f"{reason} {count:,}" for reason, count, _, _ in rows[:3])
+    load_id, _, _, rejected, records = rows[0]  # the latest failing load
+    reasons = ", ".join([f"{reason} {count:,}" for load, reason, count, _, _ in rows if load == load_id][:3])
     limit = float(_project_var("max_rejected_line_share"))
     return (
         f"{rejected:,} of {records:,} records ({rejected / records:.1%}) are rejected, more than "
@@ -458,9 +559,11 @@ def build(
     as_of: str | None,
     encoding: str = "utf-8",
     docs: bool = True,
+    mode: str = "full",
 ) -> int:
-    """Load, build and publish (with the docs site unless ``docs`` is false); return the number
-    of records of the file."""
+    """Load, build and publish (with the docs site unless ``docs`` is false; ``mode`` append:
+    RAW is added to the published raw data); return the number of records of the file."""
+    started = time.monotonic()
     _check_as_of(as_of)
     _check_warehouse_name(warehouse)
     _refuse_if_held_for_writing(warehouse)  # again at publish; here it saves a whole build
@@ -469,12 +572,15 @@ def build(
     _stop_leftover_processes(building)
     _remove_database(building)
     try:
-        count = load(building, raw, format_name, encoding)
+        _start_build_file(building, warehouse, mode)
+        _carry_history(building, warehouse, mode)
+        count = load(building, raw, format_name, encoding, append=mode == "append")
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
         failures = run_dbt(building, ["build"], as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
+        _record_build(building, mode, started)
         docs_building = _generate_docs_page(building, warehouse, as_of) if docs else None
         _checkpoint(building)
         publish(building, warehouse)
@@ -506,21 +612,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-docs", dest="docs", action="store_false", help="skip the docs site (e.g. in tests)"
     )
+    parser.add_argument(
+        "--mode", choices=MODES, default="full", help="full: RAW is the data; append: RAW is added"
+    )
     args = parser.parse_args(argv)
+    status = run_reported(
+        "build",
+        lambda: build(
+            args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.docs, args.mode
+        ),
+        f"published warehouse unchanged: {args.warehouse}",
+    )
+    if status == 0:
+        print(f"smartcart: published {args.warehouse}")
+    return status
+
+
+def run_reported(verb: str, work, state: str) -> int:
+    """Run ``work()`` with Ctrl-C and SIGTERM caught; a failure or an interrupt is one line on
+    stderr ending with ``state`` (what the published warehouse is now). Return the exit status."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
-    unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
-        build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.docs)
+        work()
     except BaseException as error:
         if _is_interrupt(error):
-            print(f"smartcart: build interrupted; {unchanged}", file=sys.stderr)
+            print(f"smartcart: {verb} interrupted; {state}", file=sys.stderr)
             return 130
         if not isinstance(error, (LoadError, BuildError)):
             raise
-        print(f"smartcart: build failed: {error}; {unchanged}", file=sys.stderr)
+        print(f"smartcart: {verb} failed: {error}; {state}", file=sys.stderr)
         return 1
-    print(f"smartcart: published {args.warehouse}")
     return 0
 
 

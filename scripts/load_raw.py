@@ -11,6 +11,11 @@ starts from the file, not from what a reader returned. Parquet files are counted
 metadata; Excel ``.xlsx`` workbooks (every sheet, in order) are counted from their sheets' XML by
 the standard library's streaming parser and read by DuckDB's reader, past any blank row.
 
+Every load has a ``load_id``; each raw line keeps it with the file name and load time. A full
+load replaces the raw data; ``--append`` adds the file to what the database already holds
+(its row numbers continue after the last loaded line), and refuses a file whose content was
+loaded before.
+
 Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
 so a bad value reaches staging unchanged and is quarantined there with a reason.
 
@@ -25,8 +30,10 @@ import argparse
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import sys
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -436,40 +443,160 @@ def _check_path(raw_path: Path) -> None:
         raise LoadError(f"raw file is empty: {raw_path}; export it again")
 
 
-def _record_columns(count: FileCount, table: str) -> list[str]:
-    """SQL for the loader's own columns (RECORD_COLUMNS) over the reader's rows."""
+def _record_columns(count: FileCount, offset: str) -> list[str]:
+    """SQL for the loader's own columns (RECORD_COLUMNS) over the reader's rows; row numbers
+    start after ``offset`` (SQL for the last row number already loaded)."""
     if count.header:
         return [
-            "cast(source_row_number as bigint)",
+            f"{offset} + cast(source_row_number as bigint)",
             "cast(source_line_number as bigint)",
             "nullif(unreadable_reason, '')",
             "nullif(unreadable_detail, '')",
         ]
     # Parts (workbook sheets) are appended in order; row numbers continue across them.
-    return [f"(select count(*) from {table}) + row_number() over ()", "null", "null", "null"]
+    return [f"{offset} + row_number() over ()", "null", "null", "null"]
 
 
-def _write_manifest(con, catalog: str, raw_path: Path, format_name: str, count: FileCount) -> None:
+# Load columns every raw line carries, after the loader's RECORD_COLUMNS, with their types.
+LOAD_COLUMNS = {"load_id": "bigint", "source_file": "varchar", "loaded_at": "timestamp with time zone"}
+MANIFEST_COLUMNS = (
+    "load_id bigint, raw_table varchar, source_file varchar, file_name varchar,"
+    " file_sha256 varchar, file_format varchar, file_encoding varchar, file_delimiter varchar,"
+    " file_record_count bigint, unreadable_record_count bigint, blank_line_count bigint,"
+    " first_row_number bigint, loaded_at timestamp with time zone, load_seconds double"
+)
+# History carried from the previously published warehouse (scripts/build_warehouse.py fills
+# them; empty in a file loaded on its own): the columns of the history marts of the same
+# names.
+HISTORY_TABLES = {
+    "load_history": (
+        "load_id bigint, source_file varchar, file_name varchar, file_sha256 varchar,"
+        " file_format varchar, loaded_at timestamp with time zone, as_of_date date,"
+        " line_count bigint, accepted_line_count bigint, rejected_line_count bigint,"
+        " rejected_by_reason varchar, load_seconds double"
+    ),
+    "build_history": (
+        "build_id bigint, built_at timestamp with time zone, as_of_date date, build_mode varchar,"
+        " last_load_id bigint, smartcart_version varchar, model_count bigint, seed_count bigint,"
+        " data_test_count bigint, unit_test_count bigint, tests_passed bigint,"
+        " tests_warned bigint, tests_failed bigint, build_seconds double"
+    ),
+    "forecast_history": (
+        "build_id bigint, as_of_date date, series_level varchar, series_id varchar,"
+        " measure varchar, model_name varchar, forecast_date date, horizon_day bigint,"
+        " horizon_bucket varchar, is_closed boolean, forecast decimal(18,4),"
+        " lower_80 decimal(18,4), upper_80 decimal(18,4), lower_95 decimal(18,4),"
+        " upper_95 decimal(18,4), naive_forecast decimal(18,4), backtest_mae decimal(18,4),"
+        " backtest_wape decimal(18,4), backtest_mase decimal(18,4), backtest_bias decimal(18,4),"
+        " backtest_coverage_80 decimal(18,4), backtest_coverage_95 decimal(18,4)"
+    ),
+    "segment_history": (
+        "build_id bigint, as_of_date date, cluster_id integer, segment_name varchar,"
+        " customer_count integer, share_of_customers double, mean_recency_days double,"
+        " mean_frequency double, mean_monetary double, mean_avg_order_value double,"
+        " mean_return_rate double, mean_tenure_days double"
+    ),
+}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as binary:
+        for block in iter(lambda: binary.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _create_raw_tables(con, catalog: str, append: bool) -> None:
+    """The raw tables: replaced by a full load, kept (and checked) by an append."""
+    columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
+    con.execute(f"create schema if not exists {catalog}.raw")
+    for name, history_columns in HISTORY_TABLES.items():
+        con.execute(f"create table if not exists {catalog}.raw.{name} ({history_columns})")
+    if append:
+        loaded = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_catalog = ?"
+                " and table_schema = 'raw' and table_name = 'load_manifest'",
+                [catalog.strip('"').replace('""', '"')],
+            ).fetchall()
+        }
+        if "load_id" not in loaded:
+            raise LoadError(
+                "cannot append: the published warehouse has no load history (it was built before "
+                "append mode or never built); run a full `make build RAW=...` first"
+            )
+        return
     con.execute(
-        f"create or replace table {catalog}.raw.load_manifest as select 'invoice_lines' as raw_table,"
-        " ? as source_file, ? as file_format, ? as file_encoding, ? as file_delimiter,"
-        " cast(? as bigint) as file_record_count, cast(? as bigint) as unreadable_record_count,"
-        " cast(? as bigint) as blank_line_count, current_timestamp as loaded_at",
+        f"create or replace table {catalog}.raw.invoice_lines (source_row_number bigint,"
+        f" source_line_number bigint, unreadable_reason varchar, unreadable_detail varchar,"
+        f" {', '.join(f'{name} {kind}' for name, kind in LOAD_COLUMNS.items())}, {columns})"
+    )
+    con.execute(f"create or replace table {catalog}.raw.load_manifest ({MANIFEST_COLUMNS})")
+
+
+def _refuse_loaded_twice(con, catalog: str, raw_path: Path, sha256: str) -> None:
+    earlier = con.execute(
+        f"select load_id, source_file, loaded_at from {catalog}.raw.load_manifest where file_sha256 = ?",
+        [sha256],
+    ).fetchall()
+    if earlier:
+        load_id, source_file, loaded_at = earlier[0]
+        raise LoadError(
+            f"{raw_path.name} was already loaded as load {load_id} ({source_file}, "
+            f"{loaded_at:%Y-%m-%d %H:%M}): same content; nothing was loaded"
+        )
+
+
+def _next_load_id(con, catalog: str) -> int:
+    """One more than any load in this file or in the history carried into it."""
+    return con.execute(
+        f"select coalesce(greatest((select max(load_id) from {catalog}.raw.load_manifest),"
+        f" (select max(load_id) from {catalog}.raw.load_history)), 0) + 1"
+    ).fetchall()[0][0]
+
+
+def _write_manifest(
+    con,
+    catalog: str,
+    load_id: int,
+    raw_path: Path,
+    format_name: str,
+    count: FileCount,
+    sha256: str,
+    first_row: int,
+    started: float,
+) -> None:
+    con.execute(
+        f"insert into {catalog}.raw.load_manifest select ?, 'invoice_lines', ?, ?, ?, ?, ?, ?,"
+        " ?, ?, ?, ?, loaded_at, ? from (select max(loaded_at) as loaded_at"
+        f" from {catalog}.raw.invoice_lines where load_id = ?)",
         [
+            load_id,
             str(raw_path),
+            raw_path.name,
+            sha256,
             format_name,
             count.encoding,
             count.delimiter,
             count.records,
             count.unreadable,
             count.blank_lines,
+            first_row,
+            round(time.monotonic() - started, 3),
+            load_id,
         ],
     )
 
 
-def load(database: Path, raw_path: Path, format_name: str, encoding: str = "utf-8") -> FileCount:
+def load(
+    database: Path, raw_path: Path, format_name: str, encoding: str = "utf-8", append: bool = False
+) -> FileCount:
     """Replace ``raw.invoice_lines`` and ``raw.load_manifest`` in ``database`` with
-    ``raw_path``; return the file's count (every record is a raw row, readable or not)."""
+    ``raw_path`` (``append``: add it as one more load); return the file's count (every record
+    is a raw row, readable or not)."""
+    started = time.monotonic()
     if format_name not in FORMATS:
         raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
     _check_path(raw_path)
@@ -482,33 +609,42 @@ def load(database: Path, raw_path: Path, format_name: str, encoding: str = "utf-
             count = _count_workbook(raw_path)
         else:
             count = FileCount()
-        return _load_into(database, raw_path, format_name, normalised, count)
+        return _load_into(database, raw_path, format_name, normalised, count, append, started)
     finally:
         normalised.unlink(missing_ok=True)
 
 
 def _load_into(
-    database: Path, raw_path: Path, format_name: str, normalised: Path, count: FileCount
+    database: Path,
+    raw_path: Path,
+    format_name: str,
+    normalised: Path,
+    count: FileCount,
+    append: bool,
+    started: float,
 ) -> FileCount:
-    columns = ", ".join(f"{column} varchar" for column in CONTRACT_COLUMNS)
+    sha256 = file_sha256(raw_path)
     with duckdb.connect(str(database)) as con:
         # Qualified by catalog: a file named raw.duckdb has a catalog called raw too.
         catalog = quote_identifier(con.sql("select current_database()").fetchall()[0][0])
         table = f"{catalog}.raw.invoice_lines"
-        con.execute(f"create schema if not exists {catalog}.raw")
-        con.execute(
-            f"create or replace table {table} (source_row_number bigint, source_line_number bigint,"
-            f" unreadable_reason varchar, unreadable_detail varchar, {columns})"
-        )
+        _create_raw_tables(con, catalog, append)
+        _refuse_loaded_twice(con, catalog, raw_path, sha256)
+        load_id = _next_load_id(con, catalog)
+        (first_row,) = con.sql(f"select coalesce(max(source_row_number), 0) from {table}").fetchall()[0]
+        offset = f"(select coalesce(max(source_row_number), 0) from {table})"
+        load_values = (f"{load_id}", quote_literal(raw_path.name), "current_timestamp")
         for reader in _reader_sqls(con, raw_path, normalised, count):
             try:
                 header = [row[0] for row in con.sql(f"describe select * from {reader}").fetchall()]
             except duckdb.Error as error:
                 first_line = str(error).strip().splitlines()[0]
                 raise LoadError(f"cannot read {raw_path}: {first_line}") from error
-            select = ",\n    ".join(_record_columns(count, table) + _select_list(format_name, header))
+            select = ",\n    ".join(
+                _record_columns(count, offset) + list(load_values) + _select_list(format_name, header)
+            )
             con.execute(f"insert into {table}\nselect\n    {select}\nfrom {reader}")
-        rows = con.sql(f"select count(*) from {table}").fetchall()[0][0]
+        rows = con.sql(f"select count(*) from {table} where load_id = {load_id}").fetchall()[0][0]
         if raw_path.name.lower().endswith(".parquet"):
             count.records = con.sql(
                 f"select sum(num_rows) from parquet_file_metadata({quote_literal(str(raw_path))})"
@@ -518,9 +654,9 @@ def _load_into(
                 f"cannot load {raw_path}: the file holds {count.records:,} records but "
                 f"{rows:,} were read; nothing was published"
             )
-        _write_manifest(con, catalog, raw_path, format_name, count)
-    if rows == 0:
-        raise LoadError(f"raw file has a header but no data rows: {raw_path}")
+        if rows == 0:
+            raise LoadError(f"raw file has a header but no data rows: {raw_path}")
+        _write_manifest(con, catalog, load_id, raw_path, format_name, count, sha256, first_row + 1, started)
     return count
 
 
@@ -536,9 +672,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", default="smartcart", help=" | ".join(sorted(FORMATS)))
     parser.add_argument("--encoding", default="utf-8", help="text encoding of a .csv/.tsv export")
     parser.add_argument("--database", type=Path, required=True, help="DuckDB file to load into")
+    parser.add_argument("--append", action="store_true", help="add the file as one more load")
     args = parser.parse_args(argv)
     try:
-        count = load(args.database, args.raw, args.format, args.encoding)
+        count = load(args.database, args.raw, args.format, args.encoding, args.append)
     except LoadError as error:
         print(f"smartcart: {error}", file=sys.stderr)
         return 2

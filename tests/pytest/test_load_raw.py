@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from load_raw import CONTRACT_COLUMNS, RECORD_COLUMNS, load
+from load_raw import CONTRACT_COLUMNS, LOAD_COLUMNS, RECORD_COLUMNS, load
 
 
 def _load(tmp_path: Path, name: str, content: str, format_name: str) -> list[dict]:
@@ -101,8 +101,8 @@ def test_parquet_is_read_as_text_in_contract_order(tmp_path: Path):
     with duckdb.connect(str(database), read_only=True) as con:
         columns = con.sql("describe raw.invoice_lines").fetchall()
         row = con.sql("select quantity, unit_price, invoice_date from raw.invoice_lines").fetchall()
-    assert [name for name, *_ in columns] == [*RECORD_COLUMNS, *CONTRACT_COLUMNS]
-    assert {kind for _, kind, *_ in columns[2:]} == {"VARCHAR"}
+    assert [name for name, *_ in columns] == [*RECORD_COLUMNS, *LOAD_COLUMNS, *CONTRACT_COLUMNS]
+    assert {kind for _, kind, *_ in columns[-len(CONTRACT_COLUMNS) :]} == {"VARCHAR"}
     assert row == [("3", "2.5", "2024-03-01 10:00:00")]
 
 

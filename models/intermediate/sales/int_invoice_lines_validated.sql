@@ -39,6 +39,9 @@ classified as (
             partition by invoice_lines.raw_line_hash
             order by invoice_lines.invoice_line_id
         ) as raw_line_occurrence,
+        min(invoice_lines.load_id) over (
+            partition by invoice_lines.raw_line_hash
+        ) as first_load_id,
         as_of_date.as_of_date
     from invoice_lines
     left join charge_codes
@@ -61,6 +64,7 @@ final as (
             when quantity = 0 then 'zero_quantity'
             when unit_price <= 0 and line_type != 'adjustment' then 'nonpositive_price'
             when invoice_date > as_of_date then 'after_as_of_date'
+            when raw_line_occurrence > 1 and load_id > first_load_id then 'already_loaded'
             when raw_line_occurrence > 1 then 'duplicate_line'
         end as rejection_reason,
         gross_amount - coalesce(discount_amount, 0) as net_amount,

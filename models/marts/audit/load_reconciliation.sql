@@ -38,15 +38,25 @@ raw_amounts as (
 
 ),
 
+raw_counts as (
+
+    select
+        raw_table,
+        sum(file_record_count) as raw_line_count
+    from load_manifests
+    group by raw_table
+
+),
+
 raw_totals as (
 
     select
-        load_manifests.raw_table,
-        load_manifests.file_record_count as raw_line_count,
+        raw_counts.raw_table,
+        raw_counts.raw_line_count,
         raw_amounts.raw_gross_amount
-    from load_manifests
+    from raw_counts
     inner join raw_amounts
-        on load_manifests.raw_table = raw_amounts.raw_table
+        on raw_counts.raw_table = raw_amounts.raw_table
 
 ),
 

@@ -27,6 +27,7 @@ parsed as (
 
     select
         source_row_number as invoice_line_id,
+        load_id,
         source_line_number,
         unreadable_reason,
         unreadable_detail,
@@ -71,6 +72,7 @@ final as (
 
     select
         invoice_line_id,
+        load_id,
         source_line_number,
         unreadable_reason,
         unreadable_detail,

@@ -1,11 +1,12 @@
--- Rule: the build must not publish when more than var('max_rejected_line_share') of the file's
+-- Rule: the build must not publish when more than var('max_rejected_line_share') of a load's
 -- records are rejected: the export, or the FORMAT chosen for it, is probably wrong. Lines after
--- as_of_date are not errors and do not count. Every record of the file is a validated line
--- (load_reconciliation proves it), so the validated lines are the file's records.
+-- as_of_date and lines an earlier load already holds (an overlapping export) are not errors and
+-- do not count. Every record of a file is a validated line (load_reconciliation proves it), so
+-- a load's validated lines are its file's records.
 -- It reads the validated lines alone: when it fails, dbt build skips every model downstream of
 -- them (dbt only skips models that depend on all of a test's parents), so a mostly rejected
--- export is refused in seconds. One row per rejection reason, largest first (the build's
--- refusal names the top three).
+-- export is refused in seconds. One row per failing load and rejection reason, largest first
+-- (the build's refusal names the top three).
 with
 
 validated_lines as (
@@ -17,29 +18,36 @@ validated_lines as (
 reasons as (
 
     select
+        load_id,
         rejection_reason,
+        rejection_reason not in ('after_as_of_date', 'already_loaded') as is_error,
         count(*) as line_count
     from validated_lines
-    group by rejection_reason
+    group by load_id, rejection_reason
 
 ),
 
 shares as (
 
     select
+        load_id,
         rejection_reason,
+        is_error,
         line_count,
-        sum(
-            case when rejection_reason != 'after_as_of_date' then line_count end
-        ) over () as rejected_line_count,
-        sum(line_count) over () as file_record_count
+        sum(case when is_error then line_count else 0 end) over (partition by load_id) as rejected_line_count,
+        sum(line_count) over (partition by load_id) as file_record_count
     from reasons
 
 )
 
-select *
+select
+    load_id,
+    rejection_reason,
+    line_count,
+    rejected_line_count,
+    file_record_count
 from shares
 where
-    rejection_reason != 'after_as_of_date'
+    is_error
     and rejected_line_count > {{ var('max_rejected_line_share') }} * file_record_count
-order by line_count desc, rejection_reason asc
+order by load_id desc, line_count desc, rejection_reason asc

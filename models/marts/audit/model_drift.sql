@@ -1,0 +1,241 @@
+{#- One row per monitored subject (grain: drift_kind × subject), flagged in plain words:
+    - segment_share: each segment name of the latest two builds in segment_history; drift when
+      its share of customers moved by more than var drift_segment_share_threshold (a segment
+      that appeared or vanished counts from 0);
+    - forecast_error: each series × model with observed forecasts (forecast_observations,
+      days within the backtest horizon); drift when, in each of the last var
+      drift_forecast_weeks consecutive weeks of forecast dates, the live MAE was above the
+      MAE its backtests promised for the same days. -#}
+{%- set share_threshold = var('drift_segment_share_threshold') %}
+{%- set weeks = var('drift_forecast_weeks') %}
+with
+
+segment_history as (
+
+    select * from {{ ref('segment_history') }}
+
+),
+
+observations as (
+
+    select * from {{ ref('forecast_observations') }}
+
+),
+
+as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+segment_builds as (
+
+    select distinct
+        build_id,
+        as_of_date
+    from segment_history
+
+),
+
+ranked_builds as (
+
+    select
+        build_id,
+        as_of_date,
+        dense_rank() over (order by build_id desc) as build_rank
+    from segment_builds
+
+),
+
+previous_build as (
+
+    select * from ranked_builds
+    where build_rank = 2
+
+),
+
+segment_shares as (
+
+    select
+        segment_history.segment_name,
+        ranked_builds.build_rank,
+        sum(segment_history.share_of_customers) as share_of_customers
+    from segment_history
+    inner join ranked_builds
+        on segment_history.build_id = ranked_builds.build_id
+    where ranked_builds.build_rank <= 2
+    group by segment_history.segment_name, ranked_builds.build_rank
+
+),
+
+latest_shares as (
+
+    select * from segment_shares
+    where build_rank = 1
+
+),
+
+earlier_shares as (
+
+    select * from segment_shares
+    where build_rank = 2
+
+),
+
+segment_pairs as (
+
+    select
+        coalesce(latest.segment_name, earlier.segment_name) as segment_name,
+        coalesce(latest.share_of_customers, 0) as current_value,
+        coalesce(earlier.share_of_customers, 0) as reference_value,
+        abs(coalesce(latest.share_of_customers, 0) - coalesce(earlier.share_of_customers, 0))
+        > {{ share_threshold }} as is_drift
+    from latest_shares as latest
+    full outer join earlier_shares as earlier
+        on latest.segment_name = earlier.segment_name
+
+),
+
+segment_drift as (
+
+    select
+        'segment_share' as drift_kind,
+        segment_pairs.segment_name as subject,
+        previous_build.build_id as reference_build_id,
+        segment_pairs.current_value,
+        segment_pairs.reference_value,
+        {{ share_threshold }} as threshold,
+        segment_pairs.is_drift,
+        'Segment ' || segment_pairs.segment_name || ' holds '
+        || cast(round(100 * segment_pairs.current_value, 1) as varchar) || '% of customers, '
+        || cast(round(100 * segment_pairs.reference_value, 1) as varchar) || '% at build '
+        || cast(previous_build.build_id as varchar) || ' (as of '
+        || cast(previous_build.as_of_date as varchar) || '): '
+        || case when segment_pairs.is_drift then 'moved by more than' else 'within' end
+        || ' the ' || cast(round(100 * {{ share_threshold }}, 1) as varchar)
+        || '-point threshold.' as finding
+    from segment_pairs
+    cross join previous_build
+
+),
+
+forecast_weeks as (
+
+    select
+        series_level,
+        series_id,
+        model_name,
+        cast({{ dbt.date_trunc('week', 'forecast_date') }} as date) as week_start_date,
+        avg(abs(forecast_error)) as live_mae,
+        avg(backtest_mae) as promised_mae
+    from observations
+    where backtest_mae is not null
+    group by
+        series_level,
+        series_id,
+        model_name,
+        cast({{ dbt.date_trunc('week', 'forecast_date') }} as date)
+
+),
+
+recent_weeks as (
+
+    select
+        *,
+        row_number() over (
+            partition by series_level, series_id, model_name order by week_start_date desc
+        ) as week_recency
+    from forecast_weeks
+
+),
+
+forecast_streaks as (
+
+    select
+        series_level,
+        series_id,
+        model_name,
+        count(*) as weeks_checked,
+        sum(case when live_mae > promised_mae then 1 else 0 end) as weeks_above,
+        max(case when week_recency = 1 then live_mae end) as latest_live_mae,
+        max(case when week_recency = 1 then promised_mae end) as latest_promised_mae,
+        min(week_start_date) as first_week_date,
+        max(week_start_date) as last_week_date
+    from recent_weeks
+    where week_recency <= {{ weeks }}
+    group by series_level, series_id, model_name
+
+),
+
+forecast_spans as (
+
+    select
+        *,
+        {{ dbt.datediff('first_week_date', 'last_week_date', 'day') }}
+            as week_span_days
+    from forecast_streaks
+
+),
+
+forecast_flags as (
+
+    select
+        *,
+        weeks_checked = {{ weeks }}
+        and weeks_above = {{ weeks }}
+        and week_span_days = {{ 7 * (weeks - 1) }} as is_drift
+    from forecast_spans
+
+),
+
+forecast_drift as (
+
+    select
+        'forecast_error' as drift_kind,
+        series_level || ' ' || series_id || ' by ' || model_name as subject,
+        cast(null as bigint) as reference_build_id,
+        latest_live_mae as current_value,
+        latest_promised_mae as reference_value,
+        {{ weeks }} as threshold,
+        is_drift,
+        'Forecast of ' || series_level || ' ' || series_id || ' by ' || model_name || ': '
+        || case
+            when is_drift
+                then 'error above its backtest MAE in each of the last {{ weeks }} weeks'
+            else
+                'error above its backtest MAE in ' || cast(weeks_above as varchar)
+                || ' of the last ' || cast(weeks_checked as varchar)
+                || ' observed weeks (flagged at {{ weeks }} in a row)'
+        end
+        || '; latest week: live MAE ' || cast(round(latest_live_mae, 2) as varchar)
+        || ', promised ' || cast(round(latest_promised_mae, 2) as varchar) || '.' as finding
+    from forecast_flags
+
+),
+
+unioned as (
+
+    select * from segment_drift
+    union all
+    select * from forecast_drift
+
+),
+
+final as (
+
+    select
+        unioned.drift_kind,
+        unioned.subject,
+        cast(unioned.reference_build_id as bigint) as reference_build_id,
+        cast(unioned.current_value as double precision) as current_value,
+        cast(unioned.reference_value as double precision) as reference_value,
+        cast(unioned.threshold as double precision) as threshold,
+        unioned.is_drift,
+        unioned.finding,
+        as_of_date.as_of_date
+    from unioned
+    cross join as_of_date
+
+)
+
+select * from final

@@ -1,0 +1,324 @@
+"""Append mode and history: a small generated export split into a history file and a daily
+file. The history is built once; then, at the same time, ``make daily``'s inbox runner
+appends the daily file (with the end of the history re-sent, and the history file itself
+lying in the inbox again) and a full build of history + daily replaces a second copy. The
+appended warehouse ends with the marts of the full build; re-sent data is refused or
+quarantined, never counted twice; the history marts survive the full rebuild; the first
+build's forecasts are scored against the days the daily file brought.
+
+Three builds of a 60-customer export, ``--no-docs``, the last two in parallel.
+
+On the real Online Retail file (../shared/data, skipped when absent): its last two months
+appended month by month onto the months before them give the marts of the session's full
+build of the file; a month-by-month append of all nine months would cost nine real builds
+(minutes of CI), so two are appended.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from compare_warehouses import compare
+from conftest import ONLINE_RETAIL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
+
+DAILY_SCRIPT = REPO_ROOT / "scripts" / "daily.py"
+
+# Marts that differ between the two ways by design: the history marts hold one row per load
+# and build, and the append run's re-sent lines are quarantined (checked on their own below).
+HISTORY_MARTS = {"load_history", "build_history"}
+# And, between builds of different as-of dates, the archives of every build and what scores them.
+ARCHIVE_MARTS = {
+    "forecast_history",
+    "forecast_observations",
+    "forecast_tracking",
+    "segment_history",
+    "model_drift",
+}
+# The real Online Retail file's last months, appended one by one onto the months before them.
+APPENDED_MONTHS = ("2011-07", "2011-08")
+RESENT_MARTS = {"quarantined_invoice_lines", "load_reconciliation"}
+RESENT_LINES = 25
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> dict[str, Path]:
+    """History (the first 80% of the lines), the daily file (the rest, with the history's
+    last lines re-sent), and both as one file."""
+    folder = tmp_path_factory.mktemp("exports")
+    generated = folder / "generated.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "scripts" / "generate_sample.py"),
+            *("--customers", "60", "--start", "2024", "--end", "2024", "--output", str(generated)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    header, *lines = generated.read_text().splitlines(keepends=True)
+    split = int(len(lines) * 0.8)
+    while lines[split] == lines[split - 1]:  # the generator writes a duplicate right after its line
+        split += 1
+    parts = {
+        "history": lines[:split],
+        "day1": lines[split:] + lines[split - RESENT_LINES : split],
+        "whole": lines,
+    }
+    files = {}
+    for name, part in parts.items():
+        files[name] = folder / f"{name}.csv"
+        files[name].write_text(header + "".join(part))
+    return files
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, exports) -> dict:
+    """The history built once; then, in parallel, the daily runner over an inbox (the history
+    file again, the daily file, a file with a header and no lines) on one copy, and a full
+    build of the whole export on another."""
+    history = tmp_path_factory.mktemp("history") / "smartcart.duckdb"
+    run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True)
+    appended = tmp_path_factory.mktemp("appended") / "smartcart.duckdb"
+    rebuilt = tmp_path_factory.mktemp("rebuilt") / "smartcart.duckdb"
+    for copy in (appended, rebuilt):
+        shutil.copyfile(history, copy)
+    inbox = appended.parent / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(exports["history"], inbox / "a_history.csv")
+    shutil.copyfile(exports["day1"], inbox / "b_day1.csv")
+    (inbox / "c_empty.csv").write_text("invoice_id,invoice_date\n")
+    (inbox / "notes.md").write_text("not an export")
+    daily = [
+        sys.executable,
+        str(DAILY_SCRIPT),
+        "--inbox",
+        str(inbox),
+        "--warehouse",
+        str(appended),
+        "--no-docs",
+    ]
+    commands = {
+        "daily": (daily, appended.parent),
+        "rebuild": (
+            build_command("--raw", exports["whole"], "--warehouse", rebuilt, "--no-docs"),
+            rebuilt.parent,
+        ),
+    }
+    started = {
+        name: subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=build_env(folder),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, (command, folder) in commands.items()
+    }
+    results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
+    if results["rebuild"][2] != 0:
+        pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
+    return {"appended": appended, "rebuilt": rebuilt, "inbox": inbox, "daily": results["daily"]}
+
+
+def test_appended_marts_equal_one_full_build(runs):
+    differences = [
+        line
+        for line in compare(runs["rebuilt"], runs["appended"])
+        if line.split(":")[0].removeprefix("marts.") not in HISTORY_MARTS | RESENT_MARTS
+    ]
+    assert differences == []
+
+
+def test_resent_lines_are_quarantined_not_counted(runs):
+    appended, rebuilt = runs["appended"], runs["rebuilt"]
+    outcomes = "select outcome, line_count, gross_amount from marts.load_reconciliation"
+    appended_outcomes = {row[0]: row[1:] for row in query(appended, outcomes)}
+    rebuilt_outcomes = {row[0]: row[1:] for row in query(rebuilt, outcomes)}
+    assert appended_outcomes.pop("rejected: already_loaded")[0] == RESENT_LINES
+    assert appended_outcomes == rebuilt_outcomes
+    # Every raw line counted once: the loads' records add up to the raw table, ids unique.
+    (lines, ids, records) = query(
+        appended,
+        "select count(*), count(distinct source_row_number),"
+        " (select sum(file_record_count) from raw.load_manifest) from raw.invoice_lines",
+    )[0]
+    assert lines == ids == records
+
+
+def test_load_and_build_history_balance_and_survive_a_full_rebuild(runs):
+    appended, rebuilt = runs["appended"], runs["rebuilt"]
+    history = (
+        "select load_id, file_name, line_count, accepted_line_count, rejected_line_count,"
+        " rejected_by_reason from marts.load_history order by load_id"
+    )
+    appended_loads = query(appended, history)
+    assert [row[:2] for row in appended_loads] == [(1, "history.csv"), (2, "b_day1.csv")]
+    raw_lines = dict(query(appended, "select load_id, count(*) from raw.invoice_lines group by load_id"))
+    for load_id, _, lines, accepted, rejected, _ in appended_loads:
+        assert lines == raw_lines[load_id] == accepted + rejected
+    assert appended_loads[1][5] == f"already_loaded: {RESENT_LINES}"
+    # The full rebuild carries the first load as recorded and adds its own.
+    rebuilt_loads = query(rebuilt, history)
+    assert rebuilt_loads[0] == appended_loads[0]
+    assert rebuilt_loads[1][:2] == (2, "whole.csv")
+    builds = (
+        "select build_id, build_mode, last_load_id, tests_failed from marts.build_history order by build_id"
+    )
+    assert query(appended, builds) == [(1, "full", 1, 0), (2, "append", 2, 0)]
+    assert query(rebuilt, builds) == [(1, "full", 1, 0), (2, "full", 2, 0)]
+
+
+def test_daily_skips_what_was_loaded_and_stops_at_a_bad_file(runs):
+    stdout, stderr, returncode = runs["daily"]
+    assert returncode == 1
+    message = stderr.strip()
+    assert "\n" not in message
+    assert message.startswith("smartcart: daily failed: stopped at c_empty.csv: ")
+    assert message.endswith(f"; 1 file(s) appended before it; published warehouse: {runs['appended']}")
+    assert "appended b_day1.csv" in stdout and "a_history.csv" not in stdout
+
+
+def test_forecasts_of_the_first_build_are_scored_after_the_append(runs):
+    appended = runs["appended"]
+    archived = dict(
+        query(appended, "select build_id, count(*) from marts.forecast_history group by build_id")
+    )
+    assert set(archived) == {1, 2}
+    # Build 1's open forecast days up to build 2's as-of date, on series that still have actuals.
+    (expected,) = query(
+        appended,
+        "select count(*) from marts.forecast_history as forecasts"
+        " inner join intermediate.int_forecast_series_daily as actuals"
+        " on forecasts.series_level = actuals.series_level and forecasts.series_id = actuals.series_id"
+        " and forecasts.forecast_date = actuals.sales_date"
+        " where forecasts.build_id = 1 and not forecasts.is_closed and not actuals.is_closed"
+        " and not actuals.is_forecast_date",
+    )[0]
+    scored = query(
+        appended,
+        "select sum(n_points), min(first_origin_date) = max(last_origin_date), count(*) filter (where mae is null)"
+        " from marts.forecast_tracking where horizon_bucket != 'all'",
+    )[0]
+    assert expected > 0
+    assert scored == (expected, True, 0)
+    # The full rebuild archived its own forecasts beside those carried from the first build.
+    assert query(runs["rebuilt"], "select distinct build_id from marts.forecast_history order by 1") == [
+        (1,),
+        (2,),
+    ]
+
+
+def test_a_file_loaded_twice_is_refused_in_one_line(runs, exports, tmp_path):
+    warehouse = tmp_path / "smartcart.duckdb"
+    shutil.copyfile(runs["appended"], warehouse)
+    before = warehouse.read_bytes()
+    result = run_build("--raw", runs["inbox"] / "b_day1.csv", "--warehouse", warehouse, "--mode", "append")
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert "b_day1.csv was already loaded as load 2" in message
+    assert warehouse.read_bytes() == before
+
+
+def test_append_without_a_published_warehouse_is_refused(tmp_path, exports):
+    result = run_build("--raw", exports["day1"], "--warehouse", tmp_path / "none.duckdb", "--mode", "append")
+    assert result.returncode == 1
+    assert "MODE=append needs a published warehouse" in result.stderr
+
+
+def test_segments_are_archived_and_compared_between_builds(runs):
+    appended = runs["appended"]
+    archived = query(
+        appended,
+        "select build_id, sum(customer_count), round(sum(share_of_customers), 6)"
+        " from marts.segment_history group by build_id order by build_id",
+    )
+    assert [row[0] for row in archived] == [1, 2] and all(share == 1 for *_, share in archived)
+    names = {row[0] for row in query(appended, "select distinct segment_name from marts.segment_history")}
+    drift = query(
+        appended,
+        "select subject, reference_build_id, is_drift, finding from marts.model_drift"
+        " where drift_kind = 'segment_share'",
+    )
+    assert {row[0] for row in drift} == names
+    assert all(row[1] == 1 and row[3].startswith(f"Segment {row[0]} holds ") for row in drift)
+
+
+@pytest.fixture(scope="module")
+def online_retail_appended(tmp_path_factory) -> Path:
+    """The Online Retail file up to June 2011 built, then July and August appended by the
+    daily runner, one load per month."""
+    source = shared_file(ONLINE_RETAIL)
+    folder = tmp_path_factory.mktemp("online_retail_months")
+    header, *lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    # The file is in invoice-date order; csv finds the date (the fifth field) past quoted commas.
+    months = [next(csv.reader([line]))[4][:7] for line in lines]
+    starts = [months.index(month) for month in APPENDED_MONTHS]
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    history = folder / "history.csv"
+    history.write_text(header + "".join(lines[: starts[0]]), encoding="utf-8")
+    for month, start, end in zip(APPENDED_MONTHS, starts, [*starts[1:], len(lines)], strict=True):
+        (inbox / f"{month}.csv").write_text(header + "".join(lines[start:end]), encoding="utf-8")
+    warehouse = folder / "smartcart.duckdb"
+    run_build(
+        "--raw", history, "--format", "online_retail", "--warehouse", warehouse, "--no-docs", check=True
+    )
+    daily = [sys.executable, str(DAILY_SCRIPT), "--inbox", str(inbox), "--format", "online_retail"]
+    result = subprocess.run(
+        [*daily, "--warehouse", str(warehouse), "--no-docs"],
+        cwd=REPO_ROOT,
+        env=build_env(folder),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"daily failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return warehouse
+
+
+def test_online_retail_appended_by_month_equals_one_full_build(online_retail_appended, online_retail):
+    # A quarantined line's source_line_number is its line in its own file, so it differs for
+    # the appended months; every other value of the quarantine must agree.
+    skipped = HISTORY_MARTS | ARCHIVE_MARTS | {"quarantined_invoice_lines"}
+    differences = [
+        line
+        for line in compare(online_retail, online_retail_appended)
+        if line.split(":")[0].removeprefix("marts.") not in skipped
+    ]
+    assert differences == []
+    with duckdb.connect() as con:
+        for alias, path in (("appended", online_retail_appended), ("rebuilt", online_retail)):
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+        quarantine = "select * exclude (source_line_number) from {}.marts.quarantined_invoice_lines"
+        (unmatched,) = con.sql(
+            f"select count(*) from ({quarantine.format('appended')} except all {quarantine.format('rebuilt')})"
+        ).fetchall()[0]
+        (lines,) = con.sql("select count(*) from rebuilt.marts.quarantined_invoice_lines").fetchall()[0]
+    assert unmatched == 0 and lines > 0
+    loads = query(
+        online_retail_appended, "select file_name, as_of_date from marts.load_history order by load_id"
+    )
+    assert loads == [
+        ("history.csv", dt.date(2011, 6, 30)),
+        ("2011-07.csv", dt.date(2011, 7, 31)),
+        ("2011-08.csv", dt.date(2011, 8, 31)),
+    ]
+    # Build 3 scores the forecasts of builds 1 (as of June) and 2 (as of July).
+    scored = query(
+        online_retail_appended,
+        "select min(first_origin_date), max(last_origin_date), sum(n_points)"
+        " from marts.forecast_tracking where series_level = 'total' and horizon_bucket != 'all'",
+    )[0]
+    assert scored[:2] == (dt.date(2011, 6, 30), dt.date(2011, 7, 31))
+    assert scored[2] > 40
