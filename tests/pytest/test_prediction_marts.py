@@ -33,9 +33,14 @@ def online_retail_as_of(tmp_path_factory) -> Path:
     return build_warehouse(directory, "--raw", raw, "--format", "online_retail", "--as-of", AS_OF)
 
 
-@pytest.mark.parametrize("warehouse", ["online_retail", "mall"])
-def test_every_known_customer_is_scored_once(warehouse: str, request):
-    path = request.getfixturevalue(warehouse)
+@pytest.fixture(params=["online_retail", "mall"])
+def scored_warehouse(request) -> Path:
+    """A real export's warehouse (a parametrised fixture, so conftest starts its build early)."""
+    return request.getfixturevalue(request.param)
+
+
+def test_every_known_customer_is_scored_once(scored_warehouse: Path):
+    path = scored_warehouse
     (customers, scored, chosen) = query(
         path,
         """select
