@@ -12,7 +12,10 @@ next ``churn_window_days``; value: orders and net revenue in the next ``value_ho
    the window gets an out-of-fold prediction; :func:`backtest` reports AUC, Brier score and
    calibration by decile (churn) or MAE per customer and total predicted vs actual (value).
    Models that need no labels (the naive rate, BG/NBD + Gamma-Gamma) are fitted on the features
-   alone. The candidate with the best score (lowest Brier score; lowest MAE) is chosen.
+   alone. The candidate with the best score is chosen: for churn the lowest Brier score (a
+   proper score: ranking and calibration together, since the probability is used as one, e.g.
+   for revenue at stake), for value the lowest MAE per customer. Hyper-parameters are fixed
+   in the code, never tuned on the window.
 3. **Serving.** :func:`score_customers` refits the chosen model on the whole window and scores
    every customer with features as of ``as_of_date``. Value predictions are multiplied by the
    season factor (the served total sales forecast for the horizon over the actual of the last
@@ -44,8 +47,9 @@ LOGISTIC_ALL = "logistic_all_features"
 GRADIENT_BOOSTING = "gradient_boosting"
 BG_NBD = "bg_nbd_gamma_gamma"
 GRADIENT_BOOSTING_REGRESSOR = "gradient_boosting_regressor"
+PURCHASE_X_SPEND = "purchase_probability_x_spend"
 CHURN_MODELS = (RECENCY_LOGISTIC, LOGISTIC_ALL, GRADIENT_BOOSTING)
-VALUE_MODELS = (NAIVE_RATE, BG_NBD, GRADIENT_BOOSTING_REGRESSOR)
+VALUE_MODELS = (NAIVE_RATE, BG_NBD, GRADIENT_BOOSTING_REGRESSOR, PURCHASE_X_SPEND)
 OVERALL = "overall"
 
 FEATURES = [
@@ -56,10 +60,20 @@ FEATURES = [
     "net_revenue",
     "revenue_per_order",
     "orders_last_30d",
+    "orders_last_60d",
     "orders_last_90d",
+    "orders_last_180d",
+    "orders_previous_90d",
+    "order_trend",
+    "revenue_last_30d",
     "revenue_last_90d",
     "order_rate",
     "recency_over_gap",
+    "gap_mean_days",
+    "gap_std_days",
+    "gap_max_days",
+    "recency_over_max_gap",
+    "return_day_share",
     "median_order_day_revenue",
     "max_order_day_revenue",
 ]
@@ -112,7 +126,12 @@ class PredictionSettings:
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
-    ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``."""
+    ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``.
+
+    Frequency over several windows (30, 60, 90, 180 days and the 90 before the last 90) and its
+    trend, the days between order days (mean, spread, longest; a customer with one order day
+    gets their tenure), recency against the usual and the longest gap, and the share of days
+    with a net return (negative net revenue)."""
     cutoff = pd.Timestamp(cutoff)
     days = customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"]))
     days = days[days["activity_date"] <= cutoff]
@@ -122,8 +141,13 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
         age=age,
         order_age=age.where(ordered),
         recent_30=days["order_count"].where(age < 30, 0),
+        recent_60=days["order_count"].where(age < 60, 0),
         recent_90=days["order_count"].where(age < 90, 0),
+        recent_180=days["order_count"].where(age < 180, 0),
+        previous_90=days["order_count"].where((age >= 90) & (age < 180), 0),
+        revenue_30=days["net_revenue"].where(age < 30, 0.0),
         revenue_90=days["net_revenue"].where(age < 90, 0.0),
+        return_day=(days["net_revenue"] < 0).astype(int),
         order_day=ordered.astype(int),
         order_day_revenue=days["net_revenue"].where(ordered),
     )
@@ -137,8 +161,13 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
             "order_days": grouped["order_day"].sum(),
             "net_revenue": grouped["net_revenue"].sum().astype(float),
             "orders_last_30d": grouped["recent_30"].sum(),
+            "orders_last_60d": grouped["recent_60"].sum(),
             "orders_last_90d": grouped["recent_90"].sum(),
+            "orders_last_180d": grouped["recent_180"].sum(),
+            "orders_previous_90d": grouped["previous_90"].sum(),
+            "revenue_last_30d": grouped["revenue_30"].sum().astype(float),
             "revenue_last_90d": grouped["revenue_90"].sum().astype(float),
+            "return_days": grouped["return_day"].sum(),
             "median_order_day_revenue": grouped["order_day_revenue"].median().astype(float).fillna(0.0),
             "max_order_day_revenue": grouped["order_day_revenue"].max().astype(float).fillna(0.0),
         }
@@ -150,6 +179,16 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     out["recency_over_gap"] = out["recency_days"] / gap.where(
         out["order_days"] > 1, out["tenure_days"] + 1
     ).clip(lower=1)
+    order_days = days.loc[ordered, ["customer_id", "order_age"]].sort_values(["customer_id", "order_age"])
+    gaps = order_days.groupby("customer_id")["order_age"].diff().dropna().groupby(order_days["customer_id"])
+    single = out["tenure_days"] + 1
+    out["gap_mean_days"] = gaps.mean().reindex(out.index).fillna(single)
+    out["gap_std_days"] = gaps.std().reindex(out.index).fillna(0.0)
+    out["gap_max_days"] = gaps.max().reindex(out.index).fillna(single)
+    out["recency_over_max_gap"] = out["recency_days"] / out["gap_max_days"].clip(lower=1)
+    recent = out["orders_last_90d"] + out["orders_previous_90d"]
+    out["order_trend"] = (out["orders_last_90d"] - out["orders_previous_90d"]) / recent.clip(lower=1)
+    out["return_day_share"] = out["return_days"] / out["order_days"].clip(lower=1)
     out["repeat_days"] = (out["order_days"] - 1).clip(lower=0)
     out["first_to_last_days"] = (out["first_order_age_days"] - out["last_order_age"]).fillna(0)
     out["repeat_revenue_per_day"] = out["net_revenue"] / out["order_days"].clip(lower=1)
@@ -205,9 +244,9 @@ def _churn_columns(name: str) -> list[str]:
     return ["recency_days"] if name == RECENCY_LOGISTIC else FEATURES
 
 
-def _regressor(random_state: int):
+def _regressor(random_state: int, loss: str = "poisson"):
     return HistGradientBoostingRegressor(
-        loss="poisson",
+        loss=loss,
         max_iter=150,
         learning_rate=0.05,
         max_leaf_nodes=15,
@@ -289,11 +328,13 @@ def _value_predictions(
     if name == NAIVE_RATE:
         orders = _naive_orders(score, horizon)
         revenue = orders * score["revenue_per_order"].clip(lower=0).to_numpy()
+    elif (labels["revenue"] > 0).sum() < settings.min_class_customers or labels["churned"].sum() == 0:
+        raise DegenerateFit(
+            f"fewer than {settings.min_class_customers} customers with revenue to learn from, or no churner"
+        )
+    elif name == PURCHASE_X_SPEND:
+        orders, revenue = _purchase_x_spend(train, labels, score, settings.random_state)
     else:
-        if (labels["revenue"] > 0).sum() < settings.min_class_customers:
-            raise DegenerateFit(
-                f"fewer than {settings.min_class_customers} customers with revenue to learn from"
-            )
         orders = (
             _regressor(settings.random_state).fit(train[FEATURES], labels["orders"]).predict(score[FEATURES])
         )
@@ -311,6 +352,27 @@ def _value_predictions(
         },
         index=score.index,
     )
+
+
+def _purchase_x_spend(
+    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, random_state: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected orders and revenue as P(an order in the horizon) (the all-features logistic
+    regression) times what a buyer typically places and spends (regressions on log orders and log
+    revenue over the training window's buyers, back-transformed: a geometric, not arithmetic,
+    mean, so a few wholesale orders do not lift every customer's figure)."""
+    buys = _classifier(LOGISTIC_ALL, random_state).fit(train[FEATURES], 1 - labels["churned"])
+    probability = buys.predict_proba(score[FEATURES])[:, 1]
+    buyers = (labels["revenue"] > 0).to_numpy()
+    typical = [
+        np.expm1(
+            _regressor(random_state, "squared_error")
+            .fit(train.loc[buyers, FEATURES], np.log1p(labels.loc[buyers, column]))
+            .predict(score[FEATURES])
+        ).clip(min=0)
+        for column in ("orders", "revenue")
+    ]
+    return probability * typical[0], probability * typical[1]
 
 
 def training_window(

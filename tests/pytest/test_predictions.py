@@ -69,6 +69,12 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     )  # the return day is no order day
     assert (b["tenure_days"], b["recency_days"], b["repeat_days"]) == (60, 60, 0)
     assert b["recency_over_gap"] == pytest.approx(60 / 61)  # no gap yet: the tenure stands in
+    # One 20-day gap; the three orders all fall in the last 60 and 180 days, none in the 90 before.
+    assert (a["gap_mean_days"], a["gap_std_days"], a["gap_max_days"]) == (20, 0, 20)
+    windows = ["orders_last_60d", "orders_last_180d", "orders_previous_90d", "order_trend"]
+    assert a[windows].tolist() == [3, 3, 0, 1]
+    assert (a["revenue_last_30d"], a["return_day_share"]) == (40.0, 0.5)  # Jan 25 returns on 1 of 2
+    assert (b["gap_mean_days"], b["gap_max_days"], b["gap_std_days"], b["return_day_share"]) == (61, 61, 0, 0)
     later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
     with_future = p.features_as_of(pd.concat([HAND, later_order]), CUTOFF)
     pd.testing.assert_frame_equal(with_future, features)
