@@ -100,6 +100,7 @@ PREDICTION_COLUMNS = [
     "expected_orders_90d",
     "expected_revenue_90d",
     "clv_365d",
+    "clv_tier",
     "probability_alive",
     "churn_model_name",
     "value_model_name",
@@ -121,6 +122,8 @@ class PredictionSettings:
     random_state: int = 42
     high_risk_from: float = 0.7  # churn_probability bands: high >= this, medium >= medium_risk_from
     medium_risk_from: float = 0.4
+    high_clv_share: float = 0.2  # clv_tier: the top 20% of customers by clv_365d are high,
+    medium_clv_share: float = 0.5  # down to the top 50% medium, the rest low
 
 
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
@@ -528,6 +531,18 @@ def risk_band(probability: np.ndarray, settings: PredictionSettings) -> np.ndarr
     )
 
 
+def clv_tier(clv: np.ndarray, settings: PredictionSettings) -> np.ndarray:
+    """'high', 'medium' or 'low' by the share of customers with a CLV at least as high (so tied
+    customers share a tier): high within the top ``high_clv_share``, medium within the top
+    ``medium_clv_share``."""
+    share_at_least = pd.Series(clv).rank(method="max", ascending=False).to_numpy() / max(len(clv), 1)
+    return np.select(
+        [share_at_least <= settings.high_clv_share, share_at_least <= settings.medium_clv_share],
+        ["high", "medium"],
+        "low",
+    )
+
+
 def churn_scores(
     name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
 ) -> np.ndarray:
@@ -588,6 +603,7 @@ def score_customers(
             "expected_orders_90d": value["orders"].to_numpy() * season_factor,
             "expected_revenue_90d": value["revenue"].to_numpy() * season_factor,
             "clv_365d": value["clv"].to_numpy(),
+            "clv_tier": clv_tier(value["clv"].to_numpy(), settings),
             "probability_alive": value["probability_alive"].to_numpy(),
             "churn_model_name": churn_model,
             "value_model_name": value_model,

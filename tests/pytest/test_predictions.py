@@ -119,6 +119,12 @@ def test_risk_bands_at_their_thresholds():
     assert bands.tolist() == ["high", "medium", "medium", "low"]
 
 
+def test_clv_tiers_by_share_of_customers_with_tied_values_together():
+    clv = np.array([500.0, 400.0, 300.0, 300.0, 200.0, 100.0, 0.0, 0.0, 0.0, 0.0])
+    # Shares of customers with a CLV at least as high: 0.1, 0.2, 0.4, 0.4, 0.5, 0.6, 1.0 x 4.
+    assert p.clv_tier(clv, p.PredictionSettings()).tolist() == ["high"] * 2 + ["medium"] * 3 + ["low"] * 5
+
+
 def test_too_few_customers_fall_back_to_the_naive_rate_and_say_so():
     accuracy = p.backtest(HAND, "2024-03-01", p.PredictionSettings())
     assert set(accuracy["model_name"]) == {p.NAIVE_RATE}
