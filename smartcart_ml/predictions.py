@@ -321,31 +321,43 @@ def bg_nbd_gamma_gamma(features: pd.DataFrame, horizon_days: int, clv_days: int)
 
 
 def _value_predictions(
-    name: str, train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, settings: PredictionSettings
+    name: str,
+    train: pd.DataFrame,
+    labels: pd.DataFrame,
+    score: pd.DataFrame,
+    settings: PredictionSettings,
+    with_orders: bool = True,
 ) -> pd.DataFrame:
     """Orders, revenue, CLV and probability_alive of every row of ``score`` by a value model
-    fitted on ``train`` (and ``labels`` for the supervised one)."""
+    fitted on ``train`` (and ``labels`` for the supervised ones). ``with_orders=False`` (the
+    backtest, which scores revenue only) leaves a supervised model's orders unfitted (NaN)."""
     horizon = settings.value_horizon_days
+    random_state = settings.random_state
     if name == BG_NBD:
         return bg_nbd_gamma_gamma(score, horizon, settings.clv_days)
     if name == NAIVE_RATE:
         orders = _naive_orders(score, horizon)
         revenue = orders * score["revenue_per_order"].clip(lower=0).to_numpy()
-    elif (labels["revenue"] > 0).sum() < settings.min_class_customers or labels["churned"].sum() == 0:
-        raise DegenerateFit(
-            f"fewer than {settings.min_class_customers} customers with revenue to learn from, or no churner"
-        )
-    elif name == PURCHASE_X_SPEND:
-        orders, revenue = _purchase_x_spend(train, labels, score, settings.random_state)
     else:
-        orders = (
-            _regressor(settings.random_state).fit(train[FEATURES], labels["orders"]).predict(score[FEATURES])
-        )
-        revenue = (
-            _regressor(settings.random_state)
-            .fit(train[FEATURES], labels["revenue"].clip(lower=0))
-            .predict(score[FEATURES])
-        )
+        if (labels["revenue"] > 0).sum() < settings.min_class_customers or labels["churned"].sum() == 0:
+            raise DegenerateFit(
+                f"fewer than {settings.min_class_customers} customers with revenue to learn from, or no churner"
+            )
+        if name == PURCHASE_X_SPEND:
+            # P(an order in the horizon) x what a buyer typically places or spends.
+            buys = _classifier(LOGISTIC_ALL, random_state).fit(train[FEATURES], 1 - labels["churned"])
+            probability = buys.predict_proba(score[FEATURES])[:, 1]
+
+            def predict(column: str) -> np.ndarray:
+                return probability * _typical_for_buyers(train, labels, score, column, random_state)
+        else:
+
+            def predict(column: str) -> np.ndarray:
+                model = _regressor(random_state).fit(train[FEATURES], labels[column].clip(lower=0))
+                return model.predict(score[FEATURES])
+
+        revenue = predict("revenue")
+        orders = predict("orders") if with_orders else np.full(len(score), np.nan)
     return pd.DataFrame(
         {
             "orders": orders,
@@ -357,25 +369,17 @@ def _value_predictions(
     )
 
 
-def _purchase_x_spend(
-    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, random_state: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Expected orders and revenue as P(an order in the horizon) (the all-features logistic
-    regression) times what a buyer typically places and spends (regressions on log orders and log
-    revenue over the training window's buyers, back-transformed: a geometric, not arithmetic,
-    mean, so a few wholesale orders do not lift every customer's figure)."""
-    buys = _classifier(LOGISTIC_ALL, random_state).fit(train[FEATURES], 1 - labels["churned"])
-    probability = buys.predict_proba(score[FEATURES])[:, 1]
+def _typical_for_buyers(
+    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, column: str, random_state: int
+) -> np.ndarray:
+    """What a buyer typically places or spends (``column`` of the labels): gradient boosting on
+    its log over the training window's buyers, back-transformed, so a geometric, not arithmetic,
+    mean, and a few wholesale orders do not lift every customer's figure."""
     buyers = (labels["revenue"] > 0).to_numpy()
-    typical = [
-        np.expm1(
-            _regressor(random_state, "squared_error")
-            .fit(train.loc[buyers, FEATURES], np.log1p(labels.loc[buyers, column]))
-            .predict(score[FEATURES])
-        ).clip(min=0)
-        for column in ("orders", "revenue")
-    ]
-    return probability * typical[0], probability * typical[1]
+    model = _regressor(random_state, "squared_error").fit(
+        train.loc[buyers, FEATURES], np.log1p(labels.loc[buyers, column])
+    )
+    return np.expm1(model.predict(score[FEATURES])).clip(min=0)
 
 
 def training_window(
@@ -424,9 +428,9 @@ def out_of_fold(
             model = _classifier(name, settings.random_state).fit(fit_x[columns], fit_y["churned"])
             predicted.iloc[test] = model.predict_proba(test_x[columns])[:, 1]
         else:
-            predicted.iloc[test] = _value_predictions(name, fit_x, fit_y, test_x, settings)[
-                "revenue"
-            ].to_numpy()
+            predicted.iloc[test] = _value_predictions(
+                name, fit_x, fit_y, test_x, settings, with_orders=False
+            )["revenue"].to_numpy()
     return predicted
 
 
