@@ -94,62 +94,68 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
 
 {#- The campaign arithmetic (doc campaign_assumptions), shared by the campaign_roi_simulation mart
     and the marts.campaign_what_if macro so both compute the same numbers. Portable SQL. Arguments
-    name relations or CTEs: scenarios (the seed's columns), segment_profiles, customer_segments and
-    orders (rows of fct_orders that are orders). Returns one row per scenario. -#}
-{% macro campaign_roi_estimates(scenarios, segment_profiles, customer_segments, orders) -%}
+    name relations or CTEs: scenarios (the seed's columns), customer_targets
+    (int_customer_targets_joined), orders (rows of fct_orders that are orders) and as_of_date
+    (int_as_of_date). A scenario targets the customers of its segment (or all) that are also in
+    its churn-risk band and CLV tier when it names them. Returns one row per scenario. -#}
+{% macro campaign_roi_estimates(scenarios, customer_targets, orders, as_of_date) -%}
     with
 
-    as_of_date as (
-        select max(segment_profiles.as_of_date) as as_of_date
-        from {{ segment_profiles }} as segment_profiles
-    ),
-
-    targeted_segments as (
+    targeted_customers as (
         select
             scenarios.scenario_id,
-            segment_profiles.cluster_id,
-            segment_profiles.customer_count,
-            segment_profiles.order_count,
-            segment_profiles.net_revenue,
-            segment_profiles.net_revenue_with_known_cost,
-            segment_profiles.margin_amount
+            customer_targets.customer_id,
+            customer_targets.order_count,
+            customer_targets.net_revenue,
+            customer_targets.net_revenue_with_known_cost,
+            customer_targets.margin_amount,
+            customer_targets.expected_revenue_90d
         from {{ scenarios }} as scenarios
-        inner join {{ segment_profiles }} as segment_profiles
+        inner join {{ customer_targets }} as customer_targets
             on
-                scenarios.target_segment = segment_profiles.segment_name
-                or scenarios.target_segment = 'All customers'
+                (
+                    scenarios.target_segment = customer_targets.segment_name
+                    or scenarios.target_segment = 'All customers'
+                )
+                and (
+                    scenarios.target_churn_risk_band is null
+                    or scenarios.target_churn_risk_band = customer_targets.churn_risk_band
+                )
+                and (
+                    scenarios.target_clv_tier is null
+                    or scenarios.target_clv_tier = customer_targets.clv_tier
+                )
     ),
 
     target_totals as (
         select
-            targeted_segments.scenario_id,
-            sum(targeted_segments.customer_count) as targeted_customers,
-            sum(targeted_segments.order_count) as order_count,
-            sum(targeted_segments.net_revenue) as net_revenue,
-            sum(targeted_segments.net_revenue_with_known_cost) as net_revenue_with_known_cost,
-            sum(targeted_segments.margin_amount) as margin_amount
-        from targeted_segments
-        group by targeted_segments.scenario_id
+            targeted_customers.scenario_id,
+            count(*) as targeted_customers,
+            sum(targeted_customers.order_count) as order_count,
+            sum(targeted_customers.net_revenue) as net_revenue,
+            sum(targeted_customers.net_revenue_with_known_cost) as net_revenue_with_known_cost,
+            sum(targeted_customers.margin_amount) as margin_amount,
+            sum(targeted_customers.expected_revenue_90d) as revenue_at_stake_90d
+        from targeted_customers
+        group by targeted_customers.scenario_id
     ),
 
     baseline_orders as (
         {#- Orders of the targeted customers in the campaign_days days up to as_of_date. -#}
         select
-            targeted_segments.scenario_id,
+            targeted_customers.scenario_id,
             count(*) as baseline_order_count
-        from targeted_segments
-        inner join {{ customer_segments }} as customer_segments
-            on targeted_segments.cluster_id = customer_segments.cluster_id
+        from targeted_customers
         inner join {{ orders }} as orders
-            on customer_segments.customer_id = orders.customer_id
+            on targeted_customers.customer_id = orders.customer_id
         inner join {{ scenarios }} as scenarios
-            on targeted_segments.scenario_id = scenarios.scenario_id
-        cross join as_of_date
+            on targeted_customers.scenario_id = scenarios.scenario_id
+        cross join {{ as_of_date }} as as_of_date
         where
             orders.invoice_date <= as_of_date.as_of_date
             and {{ dbt.datediff('orders.invoice_date', 'as_of_date.as_of_date', 'day') }}
             < scenarios.campaign_days
-        group by targeted_segments.scenario_id
+        group by targeted_customers.scenario_id
     ),
 
     targeted as (
@@ -157,6 +163,8 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             scenarios.scenario_id,
             scenarios.scenario_name,
             scenarios.target_segment,
+            scenarios.target_churn_risk_band,
+            scenarios.target_clv_tier,
             as_of_date.as_of_date,
             scenarios.discount_rate,
             scenarios.expected_response_rate,
@@ -164,6 +172,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             scenarios.contact_cost_per_customer,
             scenarios.campaign_days,
             coalesce(target_totals.targeted_customers, 0) as targeted_customers,
+            coalesce(target_totals.revenue_at_stake_90d, 0) as revenue_at_stake_90d,
             {{ ratio('target_totals.net_revenue', 'target_totals.order_count') }} as net_revenue_per_order,
             {{ ratio(
                 'cast(target_totals.margin_amount as double precision)',
@@ -174,7 +183,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
                 'target_totals.targeted_customers'
             ) }} as baseline_orders_per_customer
         from {{ scenarios }} as scenarios
-        cross join as_of_date
+        cross join {{ as_of_date }} as as_of_date
         left join target_totals
             on scenarios.scenario_id = target_totals.scenario_id
         left join baseline_orders
@@ -217,6 +226,8 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             cast(margins.scenario_id as integer) as scenario_id,
             cast(margins.scenario_name as {{ dbt.type_string() }}) as scenario_name,
             cast(margins.target_segment as {{ dbt.type_string() }}) as target_segment,
+            cast(margins.target_churn_risk_band as {{ dbt.type_string() }}) as target_churn_risk_band,
+            cast(margins.target_clv_tier as {{ dbt.type_string() }}) as target_clv_tier,
             cast(margins.as_of_date as date) as as_of_date,
             cast(margins.discount_rate as double precision) as discount_rate,
             cast(margins.expected_response_rate as double precision) as expected_response_rate,
@@ -224,6 +235,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             cast(margins.contact_cost_per_customer as {{ money_type() }}) as contact_cost_per_customer,
             cast(margins.campaign_days as integer) as campaign_days,
             cast(margins.targeted_customers as integer) as targeted_customers,
+            cast(margins.revenue_at_stake_90d as {{ money_type() }}) as revenue_at_stake_90d,
             cast(margins.expected_responders as double precision) as expected_responders,
             cast(margins.net_revenue_per_order as {{ money_type() }}) as net_revenue_per_order,
             cast(margins.baseline_orders_per_customer as double precision) as baseline_orders_per_customer,
@@ -246,6 +258,8 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
                     then {{ dbt.concat([
                         "'No customer is in segment '",
                         'margins.target_segment',
+                        "coalesce(' with churn risk ' || margins.target_churn_risk_band, '')",
+                        "coalesce(' in CLV tier ' || margins.target_clv_tier, '')",
                         "' in this build (segment names depend on the data), so nothing is targeted.'",
                     ]) }}
                 when margins.margin_rate is null
@@ -274,7 +288,9 @@ create or replace macro {{ simulation_relation.schema }}.campaign_what_if(
     expected_response_rate,
     extra_orders_per_responder := 1,
     contact_cost_per_customer := 0,
-    campaign_days := 30
+    campaign_days := 30,
+    target_churn_risk_band := null,
+    target_clv_tier := null
 ) as table
     with
 
@@ -283,6 +299,8 @@ create or replace macro {{ simulation_relation.schema }}.campaign_what_if(
             0 as scenario_id,
             'What-if' as scenario_name,
             cast(target_segment as varchar) as target_segment,
+            cast(target_churn_risk_band as varchar) as target_churn_risk_band,
+            cast(target_clv_tier as varchar) as target_clv_tier,
             cast(discount_rate as double) as discount_rate,
             cast(expected_response_rate as double) as expected_response_rate,
             cast(extra_orders_per_responder as double) as extra_orders_per_responder,
@@ -298,9 +316,9 @@ create or replace macro {{ simulation_relation.schema }}.campaign_what_if(
     what_if_estimates as (
         {{ campaign_roi_estimates(
             'what_if_scenario',
-            unqualified_relation(ref('segment_profiles')),
-            unqualified_relation(ref('customer_segments')),
+            unqualified_relation(ref('int_customer_targets_joined')),
             'what_if_orders',
+            unqualified_relation(ref('int_as_of_date')),
         ) }}
     )
 

@@ -12,7 +12,10 @@ next ``churn_window_days``; value: orders and net revenue in the next ``value_ho
    the window gets an out-of-fold prediction; :func:`backtest` reports AUC, Brier score and
    calibration by decile (churn) or MAE per customer and total predicted vs actual (value).
    Models that need no labels (the naive rate, BG/NBD + Gamma-Gamma) are fitted on the features
-   alone. The candidate with the best score (lowest Brier score; lowest MAE) is chosen.
+   alone. The candidate with the best score is chosen: for churn the lowest Brier score (a
+   proper score: ranking and calibration together, since the probability is used as one, e.g.
+   for revenue at stake), for value the lowest MAE per customer. Hyper-parameters are fixed
+   in the code, never tuned on the window.
 3. **Serving.** :func:`score_customers` refits the chosen model on the whole window and scores
    every customer with features as of ``as_of_date``. Value predictions are multiplied by the
    season factor (the served total sales forecast for the horizon over the actual of the last
@@ -44,8 +47,9 @@ LOGISTIC_ALL = "logistic_all_features"
 GRADIENT_BOOSTING = "gradient_boosting"
 BG_NBD = "bg_nbd_gamma_gamma"
 GRADIENT_BOOSTING_REGRESSOR = "gradient_boosting_regressor"
+PURCHASE_X_SPEND = "purchase_probability_x_spend"
 CHURN_MODELS = (RECENCY_LOGISTIC, LOGISTIC_ALL, GRADIENT_BOOSTING)
-VALUE_MODELS = (NAIVE_RATE, BG_NBD, GRADIENT_BOOSTING_REGRESSOR)
+VALUE_MODELS = (NAIVE_RATE, BG_NBD, GRADIENT_BOOSTING_REGRESSOR, PURCHASE_X_SPEND)
 OVERALL = "overall"
 
 FEATURES = [
@@ -56,10 +60,20 @@ FEATURES = [
     "net_revenue",
     "revenue_per_order",
     "orders_last_30d",
+    "orders_last_60d",
     "orders_last_90d",
+    "orders_last_180d",
+    "orders_previous_90d",
+    "order_trend",
+    "revenue_last_30d",
     "revenue_last_90d",
     "order_rate",
     "recency_over_gap",
+    "gap_mean_days",
+    "gap_std_days",
+    "gap_max_days",
+    "recency_over_max_gap",
+    "return_day_share",
     "median_order_day_revenue",
     "max_order_day_revenue",
 ]
@@ -86,6 +100,7 @@ PREDICTION_COLUMNS = [
     "expected_orders_90d",
     "expected_revenue_90d",
     "clv_365d",
+    "clv_tier",
     "probability_alive",
     "churn_model_name",
     "value_model_name",
@@ -107,12 +122,19 @@ class PredictionSettings:
     random_state: int = 42
     high_risk_from: float = 0.7  # churn_probability bands: high >= this, medium >= medium_risk_from
     medium_risk_from: float = 0.4
+    high_clv_share: float = 0.2  # clv_tier: the top 20% of customers by clv_365d are high,
+    medium_clv_share: float = 0.5  # down to the top 50% medium, the rest low
 
 
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
-    ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``."""
+    ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``.
+
+    Frequency over several windows (30, 60, 90, 180 days and the 90 before the last 90) and its
+    trend, the days between order days (mean, spread, longest; a customer with one order day
+    gets their tenure), recency against the usual and the longest gap, and the share of days
+    with a net return (negative net revenue)."""
     cutoff = pd.Timestamp(cutoff)
     days = customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"]))
     days = days[days["activity_date"] <= cutoff]
@@ -122,8 +144,13 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
         age=age,
         order_age=age.where(ordered),
         recent_30=days["order_count"].where(age < 30, 0),
+        recent_60=days["order_count"].where(age < 60, 0),
         recent_90=days["order_count"].where(age < 90, 0),
+        recent_180=days["order_count"].where(age < 180, 0),
+        previous_90=days["order_count"].where((age >= 90) & (age < 180), 0),
+        revenue_30=days["net_revenue"].where(age < 30, 0.0),
         revenue_90=days["net_revenue"].where(age < 90, 0.0),
+        return_day=(days["net_revenue"] < 0).astype(int),
         order_day=ordered.astype(int),
         order_day_revenue=days["net_revenue"].where(ordered),
     )
@@ -137,8 +164,13 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
             "order_days": grouped["order_day"].sum(),
             "net_revenue": grouped["net_revenue"].sum().astype(float),
             "orders_last_30d": grouped["recent_30"].sum(),
+            "orders_last_60d": grouped["recent_60"].sum(),
             "orders_last_90d": grouped["recent_90"].sum(),
+            "orders_last_180d": grouped["recent_180"].sum(),
+            "orders_previous_90d": grouped["previous_90"].sum(),
+            "revenue_last_30d": grouped["revenue_30"].sum().astype(float),
             "revenue_last_90d": grouped["revenue_90"].sum().astype(float),
+            "return_days": grouped["return_day"].sum(),
             "median_order_day_revenue": grouped["order_day_revenue"].median().astype(float).fillna(0.0),
             "max_order_day_revenue": grouped["order_day_revenue"].max().astype(float).fillna(0.0),
         }
@@ -150,6 +182,16 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     out["recency_over_gap"] = out["recency_days"] / gap.where(
         out["order_days"] > 1, out["tenure_days"] + 1
     ).clip(lower=1)
+    order_days = days.loc[ordered, ["customer_id", "order_age"]].sort_values(["customer_id", "order_age"])
+    gaps = order_days.groupby("customer_id")["order_age"].diff().dropna().groupby(order_days["customer_id"])
+    single = out["tenure_days"] + 1
+    out["gap_mean_days"] = gaps.mean().reindex(out.index).fillna(single)
+    out["gap_std_days"] = gaps.std().reindex(out.index).fillna(0.0)
+    out["gap_max_days"] = gaps.max().reindex(out.index).fillna(single)
+    out["recency_over_max_gap"] = out["recency_days"] / out["gap_max_days"].clip(lower=1)
+    recent = out["orders_last_90d"] + out["orders_previous_90d"]
+    out["order_trend"] = (out["orders_last_90d"] - out["orders_previous_90d"]) / recent.clip(lower=1)
+    out["return_day_share"] = out["return_days"] / out["order_days"].clip(lower=1)
     out["repeat_days"] = (out["order_days"] - 1).clip(lower=0)
     out["first_to_last_days"] = (out["first_order_age_days"] - out["last_order_age"]).fillna(0)
     out["repeat_revenue_per_day"] = out["net_revenue"] / out["order_days"].clip(lower=1)
@@ -205,9 +247,9 @@ def _churn_columns(name: str) -> list[str]:
     return ["recency_days"] if name == RECENCY_LOGISTIC else FEATURES
 
 
-def _regressor(random_state: int):
+def _regressor(random_state: int, loss: str = "poisson"):
     return HistGradientBoostingRegressor(
-        loss="poisson",
+        loss=loss,
         max_iter=150,
         learning_rate=0.05,
         max_leaf_nodes=15,
@@ -279,29 +321,43 @@ def bg_nbd_gamma_gamma(features: pd.DataFrame, horizon_days: int, clv_days: int)
 
 
 def _value_predictions(
-    name: str, train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, settings: PredictionSettings
+    name: str,
+    train: pd.DataFrame,
+    labels: pd.DataFrame,
+    score: pd.DataFrame,
+    settings: PredictionSettings,
+    with_orders: bool = True,
 ) -> pd.DataFrame:
     """Orders, revenue, CLV and probability_alive of every row of ``score`` by a value model
-    fitted on ``train`` (and ``labels`` for the supervised one)."""
+    fitted on ``train`` (and ``labels`` for the supervised ones). ``with_orders=False`` (the
+    backtest, which scores revenue only) leaves a supervised model's orders unfitted (NaN)."""
     horizon = settings.value_horizon_days
+    random_state = settings.random_state
     if name == BG_NBD:
         return bg_nbd_gamma_gamma(score, horizon, settings.clv_days)
     if name == NAIVE_RATE:
         orders = _naive_orders(score, horizon)
         revenue = orders * score["revenue_per_order"].clip(lower=0).to_numpy()
     else:
-        if (labels["revenue"] > 0).sum() < settings.min_class_customers:
+        if (labels["revenue"] > 0).sum() < settings.min_class_customers or labels["churned"].sum() == 0:
             raise DegenerateFit(
-                f"fewer than {settings.min_class_customers} customers with revenue to learn from"
+                f"fewer than {settings.min_class_customers} customers with revenue to learn from, or no churner"
             )
-        orders = (
-            _regressor(settings.random_state).fit(train[FEATURES], labels["orders"]).predict(score[FEATURES])
-        )
-        revenue = (
-            _regressor(settings.random_state)
-            .fit(train[FEATURES], labels["revenue"].clip(lower=0))
-            .predict(score[FEATURES])
-        )
+        if name == PURCHASE_X_SPEND:
+            # P(an order in the horizon) x what a buyer typically places or spends.
+            buys = _classifier(LOGISTIC_ALL, random_state).fit(train[FEATURES], 1 - labels["churned"])
+            probability = buys.predict_proba(score[FEATURES])[:, 1]
+
+            def predict(column: str) -> np.ndarray:
+                return probability * _typical_for_buyers(train, labels, score, column, random_state)
+        else:
+
+            def predict(column: str) -> np.ndarray:
+                model = _regressor(random_state).fit(train[FEATURES], labels[column].clip(lower=0))
+                return model.predict(score[FEATURES])
+
+        revenue = predict("revenue")
+        orders = predict("orders") if with_orders else np.full(len(score), np.nan)
     return pd.DataFrame(
         {
             "orders": orders,
@@ -311,6 +367,19 @@ def _value_predictions(
         },
         index=score.index,
     )
+
+
+def _typical_for_buyers(
+    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, column: str, random_state: int
+) -> np.ndarray:
+    """What a buyer typically places or spends (``column`` of the labels): gradient boosting on
+    its log over the training window's buyers, back-transformed, so a geometric, not arithmetic,
+    mean, and a few wholesale orders do not lift every customer's figure."""
+    buyers = (labels["revenue"] > 0).to_numpy()
+    model = _regressor(random_state, "squared_error").fit(
+        train.loc[buyers, FEATURES], np.log1p(labels.loc[buyers, column])
+    )
+    return np.expm1(model.predict(score[FEATURES])).clip(min=0)
 
 
 def training_window(
@@ -359,9 +428,9 @@ def out_of_fold(
             model = _classifier(name, settings.random_state).fit(fit_x[columns], fit_y["churned"])
             predicted.iloc[test] = model.predict_proba(test_x[columns])[:, 1]
         else:
-            predicted.iloc[test] = _value_predictions(name, fit_x, fit_y, test_x, settings)[
-                "revenue"
-            ].to_numpy()
+            predicted.iloc[test] = _value_predictions(
+                name, fit_x, fit_y, test_x, settings, with_orders=False
+            )["revenue"].to_numpy()
     return predicted
 
 
@@ -466,6 +535,18 @@ def risk_band(probability: np.ndarray, settings: PredictionSettings) -> np.ndarr
     )
 
 
+def clv_tier(clv: np.ndarray, settings: PredictionSettings) -> np.ndarray:
+    """'high', 'medium' or 'low' by the share of customers with a CLV at least as high (so tied
+    customers share a tier): high within the top ``high_clv_share``, medium within the top
+    ``medium_clv_share``."""
+    share_at_least = pd.Series(clv).rank(method="max", ascending=False).to_numpy() / max(len(clv), 1)
+    return np.select(
+        [share_at_least <= settings.high_clv_share, share_at_least <= settings.medium_clv_share],
+        ["high", "medium"],
+        "low",
+    )
+
+
 def churn_scores(
     name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
 ) -> np.ndarray:
@@ -526,6 +607,7 @@ def score_customers(
             "expected_orders_90d": value["orders"].to_numpy() * season_factor,
             "expected_revenue_90d": value["revenue"].to_numpy() * season_factor,
             "clv_365d": value["clv"].to_numpy(),
+            "clv_tier": clv_tier(value["clv"].to_numpy(), settings),
             "probability_alive": value["probability_alive"].to_numpy(),
             "churn_model_name": churn_model,
             "value_model_name": value_model,

@@ -59,6 +59,8 @@ SEARCH_COLUMNS = [
     "is_chosen",
     "bootstrap_stability",
     "min_cluster_share",
+    "silhouette_tolerance",
+    "min_stability",
     "reason",
 ]
 DIAGNOSTIC_COLUMNS = [
@@ -96,7 +98,7 @@ class SegmentationResult:
             result).
         diagnostics: one row per candidate k: k, inertia, silhouette,
             smallest_cluster_share, is_rejected, is_chosen,
-            bootstrap_stability (only for the chosen k, NaN otherwise).
+            bootstrap_stability (for every k the rule tried, NaN otherwise).
         parameters: the fitted model, one row per (cluster_id, feature); the
             columns are listed in ``PARAMETER_COLUMNS``.
         reason: ``None`` for a normal fit; otherwise a sentence explaining why
@@ -132,6 +134,8 @@ def segment_customers(
     n_bootstrap: int = 20,
     min_repeat_share: float = 0.0,
     sample_size: int = SILHOUETTE_SAMPLE_SIZE,
+    silhouette_tolerance: float = 0.0,
+    min_stability: float = 0.0,
 ) -> SegmentationResult:
     """Segment customers with k-means and choose k automatically.
 
@@ -153,8 +157,14 @@ def segment_customers(
     every k in ``k_range``. A candidate is rejected when its smallest cluster
     holds less than ``min_cluster_share`` of customers (a k larger than the
     number of distinct customer profiles is rejected without fitting). Among
-    the rest the best silhouette wins (ties: smaller k); silhouettes are
-    computed on a fixed-seed sample of at most ``sample_size`` customers.
+    the rest, the candidates whose silhouette is within ``silhouette_tolerance``
+    of the best are tried from the largest k down: the first whose bootstrap
+    stability reaches ``min_stability`` is chosen (more segments to act on,
+    as long as they separate nearly as well as the best split and come back
+    when the data are resampled); when none does, the most stable of them
+    (ties: smaller k). With the defaults (0, 0) the best silhouette wins (ties:
+    larger k). Silhouettes are computed on a fixed-seed sample of at most
+    ``sample_size`` customers.
 
     Labels: clusters are numbered 1..k by mean (filled, capped) ``monetary``
     descending -- or by the first feature if ``monetary`` is not a feature --
@@ -186,7 +196,7 @@ def segment_customers(
 
     A repeated name gets a suffix (" 2", " 3", ...) in cluster_id order.
 
-    Stability: for the chosen k, ``n_bootstrap`` resamples (with replacement,
+    Stability: for each k tried, ``n_bootstrap`` resamples (with replacement,
     of at most ``sample_size`` customers, so the cost stays bounded) are refitted, all customers are assigned with each refit, and the mean
     adjusted Rand index against the full-data labels is reported.
 
@@ -214,6 +224,10 @@ def segment_customers(
             the data to be segmented; 0 (the default) disables the check.
         sample_size: most customers in the silhouette sample and in each
             bootstrap resample (with fewer customers, all of them).
+        silhouette_tolerance: how far below the best silhouette a larger k
+            may be and still be chosen.
+        min_stability: bootstrap stability (mean adjusted Rand index) a k
+            needs to be chosen before a smaller one is tried.
 
     Returns:
         A :class:`SegmentationResult`.
@@ -235,7 +249,14 @@ def segment_customers(
         return _single_segment(ids, X, prep, reason, _empty_diagnostics())
 
     diagnostics, centroids_by_k = _evaluate_candidates(X, ks, min_cluster_share, random_state, sample_size)
-    k = _choose_k(diagnostics)
+    k = _choose_k(
+        diagnostics,
+        silhouette_tolerance,
+        min_stability,
+        lambda k: _bootstrap_stability(
+            X, k, _nearest(X, centroids_by_k[k])[0], n_bootstrap, random_state, sample_size
+        ),
+    )
     if k is None:
         reason = (
             f"No candidate k in {ks} gives every cluster at least {min_cluster_share:.0%} "
@@ -244,11 +265,7 @@ def segment_customers(
         return _single_segment(ids, X, prep, reason, diagnostics)
 
     assignments, parameters = _labelled(ids, raw, prep, X, centroids_by_k[k])
-    labels = assignments["cluster_id"].to_numpy() - 1
     diagnostics["is_chosen"] = diagnostics["k"] == k
-    diagnostics.loc[diagnostics["is_chosen"], "bootstrap_stability"] = _bootstrap_stability(
-        X, k, labels, n_bootstrap, random_state, sample_size
-    )
     return SegmentationResult(assignments, diagnostics, parameters)
 
 
@@ -316,17 +333,22 @@ def fit_chosen(
     return fit_segments(customers, feature_columns(customers), k, random_state, reason)
 
 
-def diagnostics_table(result: SegmentationResult, min_cluster_share: float) -> pd.DataFrame:
+def diagnostics_table(
+    result: SegmentationResult,
+    min_cluster_share: float,
+    silhouette_tolerance: float = 0.0,
+    min_stability: float = 0.0,
+) -> pd.DataFrame:
     """The search as a table that always has exactly one chosen row.
 
     Args:
         result: output of :func:`segment_customers`.
-        min_cluster_share: the value ``segment_customers`` was called with
-            (stored in every row, so readers can check the rule).
+        min_cluster_share, silhouette_tolerance, min_stability: the values
+            ``segment_customers`` was called with (stored in every row, so
+            readers can check the rule).
 
     Returns:
-        ``result.diagnostics`` with two more columns, ``min_cluster_share``
-        and ``reason`` (``result.reason`` on the chosen row, else null). When
+        ``result.diagnostics`` with the three settings and ``reason`` (``result.reason`` on the chosen row, else null). When
         no k >= 2 was chosen, a row ``k = 1`` is appended as the chosen one:
         inertia, silhouette and bootstrap_stability null,
         smallest_cluster_share 1 (null without customers), not rejected.
@@ -348,6 +370,8 @@ def diagnostics_table(result: SegmentationResult, min_cluster_share: float) -> p
         table = pd.concat([table, single_row], ignore_index=True) if len(table) else single_row
     table = table.astype({"k": "int64", "is_rejected": bool, "is_chosen": bool})
     table["min_cluster_share"] = float(min_cluster_share)
+    table["silhouette_tolerance"] = float(silhouette_tolerance)
+    table["min_stability"] = float(min_stability)
     table["reason"] = pd.Series([None] * len(table), dtype=object)
     table.loc[table["is_chosen"], "reason"] = result.reason
     return table.sort_values("k", kind="stable").reset_index(drop=True)[SEARCH_COLUMNS]
@@ -621,12 +645,24 @@ def _silhouette(X: np.ndarray, labels: np.ndarray) -> float:
     return float(silhouette_score(X, labels)) if 2 <= n_labels < len(X) else np.nan
 
 
-def _choose_k(diagnostics: pd.DataFrame) -> int | None:
-    """Best silhouette among accepted candidates (ties: smaller k), or None."""
+def _choose_k(
+    diagnostics: pd.DataFrame, silhouette_tolerance: float, min_stability: float, stability
+) -> int | None:
+    """The rule of :func:`segment_customers`: the largest accepted k within
+    ``silhouette_tolerance`` of the best silhouette whose ``stability(k)`` reaches
+    ``min_stability``, else the most stable of those k (ties: smaller k); None when no
+    candidate is accepted. Writes every stability it measures into ``diagnostics``."""
     eligible = diagnostics[~diagnostics["is_rejected"] & diagnostics["silhouette"].notna()]
     if eligible.empty:
         return None
-    return int(eligible.sort_values(["silhouette", "k"], ascending=[False, True])["k"].iloc[0])
+    close = eligible[eligible["silhouette"] >= eligible["silhouette"].max() - silhouette_tolerance]
+    for k in sorted(close["k"], reverse=True):
+        measured = stability(int(k))
+        diagnostics.loc[diagnostics["k"] == k, "bootstrap_stability"] = measured
+        if not measured < min_stability:  # NaN (no bootstrap asked for) passes
+            return int(k)
+    tried = diagnostics[diagnostics["k"].isin(close["k"])]
+    return int(tried.sort_values(["bootstrap_stability", "k"], ascending=[False, True])["k"].iloc[0])
 
 
 def _order_clusters(X: np.ndarray, centroids: np.ndarray, ranking: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The expensive step of the segmentation, run once per build.
 
-k-means for every candidate k, the choice of k by silhouette among the candidates whose smallest
-cluster is large enough, and the bootstrap stability of the chosen k
+k-means for every candidate k and the choice of k: among the candidates whose smallest cluster is
+large enough, the largest k within a silhouette tolerance of the best whose bootstrap stability is
+high enough
 (smartcart_ml.segmentation.segment_customers; the method: doc block segmentation_method). The
 later models read the decision back from this table and fit once at the chosen k.
 """
@@ -16,6 +17,8 @@ def model(dbt, session):
     min_cluster_share = float(dbt.config.meta_get("segmentation_min_cluster_share"))
     k_min = int(dbt.config.meta_get("segmentation_k_min"))
     k_max = int(dbt.config.meta_get("segmentation_k_max"))
+    silhouette_tolerance = float(dbt.config.meta_get("segmentation_silhouette_tolerance"))
+    min_stability = float(dbt.config.meta_get("segmentation_min_stability"))
     # One BLAS/OpenMP thread: the machine is small and shared; k-means is faster this way.
     with threadpool_limits(1):
         result = segment_customers(
@@ -27,5 +30,7 @@ def model(dbt, session):
             n_bootstrap=int(dbt.config.meta_get("segmentation_bootstrap_samples")),
             min_repeat_share=float(dbt.config.meta_get("segmentation_min_repeat_share")),
             sample_size=int(dbt.config.meta_get("segmentation_sample_size")),
+            silhouette_tolerance=silhouette_tolerance,
+            min_stability=min_stability,
         )
-    return diagnostics_table(result, min_cluster_share)
+    return diagnostics_table(result, min_cluster_share, silhouette_tolerance, min_stability)

@@ -46,7 +46,7 @@ BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_warehouse.py"
 ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
 ONLINE_RETAIL_II = "online_retail_II_2009_2010_head500.csv"
 MALL = "customer_shopping_sample_2000.csv"
-ONLINE_RETAIL_AS_OF = "2011-06-30"
+ONLINE_RETAIL_AS_OF = "2011-05-31"
 
 
 def build_env(directory: Path) -> dict[str, str]:
@@ -236,7 +236,7 @@ def online_retail(session_builds: _SessionBuilds) -> Path:
 
 @pytest.fixture(scope="session")
 def online_retail_as_of(session_builds: _SessionBuilds) -> Path:
-    """The real UCI Online Retail file rebuilt as of ``ONLINE_RETAIL_AS_OF`` (2011-06-30)."""
+    """The real UCI Online Retail file rebuilt as of ``ONLINE_RETAIL_AS_OF`` (2011-05-31, three months before its end)."""
     return session_builds.warehouse("online_retail_as_of")
 
 

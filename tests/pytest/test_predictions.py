@@ -69,6 +69,12 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     )  # the return day is no order day
     assert (b["tenure_days"], b["recency_days"], b["repeat_days"]) == (60, 60, 0)
     assert b["recency_over_gap"] == pytest.approx(60 / 61)  # no gap yet: the tenure stands in
+    # One 20-day gap; the three orders all fall in the last 60 and 180 days, none in the 90 before.
+    assert (a["gap_mean_days"], a["gap_std_days"], a["gap_max_days"]) == (20, 0, 20)
+    windows = ["orders_last_60d", "orders_last_180d", "orders_previous_90d", "order_trend"]
+    assert a[windows].tolist() == [3, 3, 0, 1]
+    assert (a["revenue_last_30d"], a["return_day_share"]) == (40.0, 0.5)  # Jan 25 returns on 1 of 2
+    assert (b["gap_mean_days"], b["gap_max_days"], b["gap_std_days"], b["return_day_share"]) == (61, 61, 0, 0)
     later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
     with_future = p.features_as_of(pd.concat([HAND, later_order]), CUTOFF)
     pd.testing.assert_frame_equal(with_future, features)
@@ -111,6 +117,12 @@ def test_value_accuracy_by_hand():
 def test_risk_bands_at_their_thresholds():
     bands = p.risk_band(np.array([0.7, 0.69, 0.4, 0.39]), p.PredictionSettings())
     assert bands.tolist() == ["high", "medium", "medium", "low"]
+
+
+def test_clv_tiers_by_share_of_customers_with_tied_values_together():
+    clv = np.array([500.0, 400.0, 300.0, 300.0, 200.0, 100.0, 0.0, 0.0, 0.0, 0.0])
+    # Shares of customers with a CLV at least as high: 0.1, 0.2, 0.4, 0.4, 0.5, 0.6, 1.0 x 4.
+    assert p.clv_tier(clv, p.PredictionSettings()).tolist() == ["high"] * 2 + ["medium"] * 3 + ["low"] * 5
 
 
 def test_too_few_customers_fall_back_to_the_naive_rate_and_say_so():

@@ -11,6 +11,7 @@ from smartcart_ml.segmentation import (
     PARAMETER_COLUMNS,
     SEARCH_COLUMNS,
     SINGLE_SEGMENT_NAME,
+    _choose_k,
     chosen_k,
     describe_segments,
     diagnostics_table,
@@ -424,3 +425,39 @@ def test_sample_size_bounds_silhouette_and_bootstrap_without_changing_small_data
     assert not chosen["silhouette"].equals(
         result.diagnostics.loc[result.diagnostics["is_chosen"], "silhouette"]
     )
+
+
+def test_the_largest_stable_k_within_the_silhouette_tolerance_is_chosen():
+    # k = 5 is rejected (share); 2 and 3 are within 0.02 of the best silhouette, 4 is not.
+    diagnostics = pd.DataFrame(
+        {
+            "k": [2, 3, 4, 5],
+            "silhouette": [0.30, 0.29, 0.25, 0.40],
+            "is_rejected": [False, False, False, True],
+            "bootstrap_stability": np.nan,
+        }
+    )
+
+    def choose(stabilities: dict[int, float], min_stability: float = 0.85):
+        table = diagnostics.copy()
+        return _choose_k(table, 0.02, min_stability, stabilities.__getitem__), table
+
+    k, table = choose({3: 0.9, 2: 0.95})
+    assert k == 3 and table["bootstrap_stability"].notna().tolist() == [False, True, False, False]
+    k, table = choose({3: 0.8, 2: 0.9})  # k = 3 is unstable: the next smaller one
+    assert k == 2 and table["bootstrap_stability"].tolist()[:2] == [0.9, 0.8]
+    assert choose({3: 0.6, 2: 0.5})[0] == 3  # none stable: the most stable of the two
+    assert _choose_k(diagnostics.copy(), 0.0, 0.0, lambda k: np.nan) == 2  # the best silhouette
+
+
+def test_a_wide_silhouette_tolerance_takes_the_largest_stable_k(customers, result):
+    wide = segment_customers(customers, FEATURES, silhouette_tolerance=1.0, min_stability=0.85, **FAST)
+    tried = wide.diagnostics.dropna(subset=["bootstrap_stability"]).set_index("k")
+    k = fitted_k(wide)
+    # Every accepted k was tried from the largest down; the larger ones were unstable.
+    accepted = wide.diagnostics.loc[~wide.diagnostics["is_rejected"], "k"]
+    assert tried.index.tolist() == [c for c in accepted if c >= k]
+    assert tried.loc[k, "bootstrap_stability"] >= 0.85 > tried.drop(k)["bootstrap_stability"].max()
+    assert k >= fitted_k(result)
+    table = diagnostics_table(wide, 0.05, 1.0, 0.85)
+    assert table[["silhouette_tolerance", "min_stability"]].drop_duplicates().values.tolist() == [[1.0, 0.85]]

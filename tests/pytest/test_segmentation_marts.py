@@ -27,6 +27,8 @@ FEATURES = [
 ]
 SCENARIO_COLUMNS = [
     "target_segment",
+    "target_churn_risk_band",
+    "target_clv_tier",
     "as_of_date",
     "discount_rate",
     "expected_response_rate",
@@ -34,6 +36,7 @@ SCENARIO_COLUMNS = [
     "contact_cost_per_customer",
     "campaign_days",
     "targeted_customers",
+    "revenue_at_stake_90d",
     "expected_responders",
     "net_revenue_per_order",
     "baseline_orders_per_customer",
@@ -95,15 +98,31 @@ def test_chosen_segments_are_large_enough_and_stable(segmented: Path):
     assert min(share for _, share in shares) == pytest.approx(smallest_share)
 
 
-def test_the_best_accepted_silhouette_wins(segmented: Path):
+def test_the_largest_stable_k_within_the_silhouette_tolerance_wins(segmented: Path):
     candidates = query(
         segmented,
-        "select k, silhouette, is_rejected, is_chosen from marts.segmentation_diagnostics order by k",
+        """select k, silhouette, is_rejected, is_chosen, bootstrap_stability, silhouette_tolerance,
+            min_stability from marts.segmentation_diagnostics order by k""",
     )
     assert [k for k, *_ in candidates] == list(range(2, 9))
-    accepted = [(silhouette, k) for k, silhouette, rejected, _ in candidates if not rejected]
-    best_k = max(accepted, key=lambda pair: (pair[0], -pair[1]))[1]
-    assert [k for k, _, _, chosen in candidates if chosen] == [best_k]
+    tolerance, min_stability = candidates[0][5:]
+    best = max(silhouette for _, silhouette, rejected, *_ in candidates if not rejected)
+    close = [row for row in candidates if not row[2] and row[1] >= best - tolerance]
+    stable = [
+        k for k, _, _, _, stability, *_ in close if stability is not None and stability >= min_stability
+    ]
+    assert [k for k, _, _, chosen, *_ in candidates if chosen] == [max(stable)]
+    # Every k above the chosen one within the tolerance was tried and found unstable.
+    assert all(stability < min_stability for k, _, _, _, stability, *_ in close if k > max(stable))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met yet (measured: k = 3 is within the tolerance but its stability is 0.826; k >= 4 "
+    "split off a 2.5% cluster)",
+)
+def test_the_online_retail_file_gets_three_to_six_segments(online_retail: Path):
+    assert 3 <= _one(online_retail, "select k from marts.segmentation_diagnostics where is_chosen")[0] <= 6
 
 
 def test_segment_one_is_the_most_valuable_and_names_are_unique(segmented: Path):
@@ -171,9 +190,9 @@ def test_what_if_macro_reproduces_every_scenario(warehouse: Path):
         warehouse,
         f"select {', '.join(SCENARIO_COLUMNS)} from marts.campaign_roi_simulation order by scenario_id",
     )
-    assert len(scenarios) == 6
+    assert len(scenarios) == 7
     for scenario in scenarios:
-        target, _, discount, response, extra, contact, days = scenario[:7]
+        target, band, tier, _, discount, response, extra, contact, days = scenario[:9]
         what_if = _one(
             warehouse,
             f"""
@@ -182,11 +201,33 @@ def test_what_if_macro_reproduces_every_scenario(warehouse: Path):
                 '{target}', {discount}, {response},
                 extra_orders_per_responder := {extra},
                 contact_cost_per_customer := {contact},
-                campaign_days := {days}
+                campaign_days := {days},
+                target_churn_risk_band := {f"'{band}'" if band else "null"},
+                target_clv_tier := {f"'{tier}'" if tier else "null"}
             )
             """,
         )
         assert what_if == pytest.approx(scenario, nan_ok=True), target
+
+
+def test_high_value_at_risk_targets_the_predicted_customers_and_their_revenue_at_stake(warehouse: Path):
+    expected = _one(
+        warehouse,
+        """
+        select count(*), coalesce(sum(predictions.expected_revenue_90d), 0)
+        from marts.customer_segments as segments
+        inner join marts.customer_predictions as predictions using (customer_id)
+        where predictions.churn_risk_band = 'high' and predictions.clv_tier = 'high'
+        """,
+    )
+    simulated = _one(
+        warehouse,
+        """
+        select targeted_customers, revenue_at_stake_90d from marts.campaign_roi_simulation
+        where target_churn_risk_band = 'high' and target_clv_tier = 'high'
+        """,
+    )
+    assert simulated == pytest.approx(expected)
 
 
 def test_campaign_costs_add_up_and_targets_exist_or_say_so(warehouse: Path):
@@ -199,6 +240,7 @@ def test_campaign_costs_add_up_and_targets_exist_or_say_so(warehouse: Path):
         from marts.campaign_roi_simulation as simulation
         left join marts.segment_profiles as profiles
             on simulation.target_segment = profiles.segment_name
+        where simulation.target_churn_risk_band is null and simulation.target_clv_tier is null
         """,
     )
     (segmented,) = _one(warehouse, "select count(*) from marts.customer_segments")

@@ -24,6 +24,7 @@ final as (
         cast(results.expected_orders_90d as double) as expected_orders_90d,
         cast(results.expected_revenue_90d as {{ money_type() }}) as expected_revenue_90d,
         cast(results.clv_365d as {{ money_type() }}) as clv_365d,
+        results.clv_tier,
         cast(results.probability_alive as double) as probability_alive,
         results.churn_model_name,
         results.value_model_name,

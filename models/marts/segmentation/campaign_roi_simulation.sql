@@ -1,6 +1,7 @@
-{#- Every scenario of the campaign_scenarios seed priced from its target segment's own history.
-    The arithmetic is the macro campaign_roi_estimates, which marts.campaign_what_if (created by
-    this model's post-hook) shares; assumptions in doc campaign_assumptions. -#}
+{#- Every scenario of the campaign_scenarios seed priced from its targeted customers' own history
+    (a segment, optionally narrowed to a churn-risk band and a CLV tier). The arithmetic is the
+    macro campaign_roi_estimates, which marts.campaign_what_if (created by this model's post-hook)
+    shares; assumptions in doc campaign_assumptions. -#}
 with
 
 campaign_scenarios as (
@@ -9,15 +10,9 @@ campaign_scenarios as (
 
 ),
 
-segment_profiles as (
+customer_targets as (
 
-    select * from {{ ref('segment_profiles') }}
-
-),
-
-customer_segments as (
-
-    select * from {{ ref('customer_segments') }}
+    select * from {{ ref('int_customer_targets_joined') }}
 
 ),
 
@@ -28,9 +23,15 @@ orders as (
 
 ),
 
+as_of_date as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
 final as (
 
-    {{ campaign_roi_estimates('campaign_scenarios', 'segment_profiles', 'customer_segments', 'orders') }}
+    {{ campaign_roi_estimates('campaign_scenarios', 'customer_targets', 'orders', 'as_of_date') }}
 
 )
 
