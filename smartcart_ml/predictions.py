@@ -40,6 +40,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from smartcart_ml.tables import with_text_columns
+
 CHURN, VALUE = "churn", "value"
 NAIVE_RATE = "naive_rate"
 RECENCY_LOGISTIC = "recency_logistic"
@@ -614,4 +616,4 @@ def score_customers(
             "season_factor": season_factor,
             "prediction_note": "; ".join(dict.fromkeys(notes)) or None,
         }
-    )[PREDICTION_COLUMNS]
+    )[PREDICTION_COLUMNS].pipe(with_text_columns)

@@ -40,6 +40,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from smartcart_ml.tables import with_text_columns
+
 CAP_QUANTILES = (0.01, 0.99)
 SKEW_THRESHOLD = 1.0
 SILHOUETTE_SAMPLE_SIZE = 5000
@@ -506,7 +508,7 @@ def _labelled(
             "segment_name": np.asarray(names, dtype=object)[labels],
             "distance_to_centroid": np.sqrt(squared),
         }
-    )
+    ).pipe(with_text_columns)
     return assignments, _parameters_table(prep, centroids, names)
 
 
@@ -789,7 +791,7 @@ def _single_segment(
             "segment_name": np.full(len(ids), SINGLE_SEGMENT_NAME, dtype=object),
             "distance_to_centroid": np.zeros(len(ids)),
         }
-    )
+    ).pipe(with_text_columns)
     parameters = _parameters_table(prep, centroid, [SINGLE_SEGMENT_NAME])
     return SegmentationResult(assignments, diagnostics, parameters, reason)
 
