@@ -51,6 +51,7 @@ from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "smartcart.duckdb"
+DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
 # DuckDB's memory limit by default: a quarter of the machine's memory, at most this much.
 MEMORY_LIMIT_CAP_MIB = 4096
 # Seconds dbt gets to stop after SIGTERM before its process group is killed.
@@ -497,9 +498,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-docs", dest="docs", action="store_false", help="skip the docs site (e.g. in tests)"
     )
+    parser.add_argument(
+        "--target", default="dev", choices=("dev", "spark"), help="dev: DuckDB; spark: Apache Spark"
+    )
+    parser.add_argument(
+        "--spark-dir", type=Path, default=DEFAULT_SPARK_DIR, help="the Spark warehouse (--target spark)"
+    )
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
+    if args.target == "spark":
+        return _main_spark(args)
     unchanged = f"published warehouse unchanged: {args.warehouse}"
     try:
         build(args.raw, args.format, args.warehouse, args.as_of or None, args.encoding, args.docs)
@@ -512,6 +521,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smartcart: build failed: {error}; {unchanged}", file=sys.stderr)
         return 1
     print(f"smartcart: published {args.warehouse}")
+    return 0
+
+
+def _main_spark(args: argparse.Namespace) -> int:
+    """The Spark build (scripts/spark_warehouse.py), in this process: one Spark session."""
+    import spark_warehouse
+
+    try:
+        _check_as_of(args.as_of or None)
+        spark_warehouse.build(args.raw, args.format, args.spark_dir, args.as_of or None, args.encoding)
+    except KeyboardInterrupt:
+        print(f"smartcart: Spark build interrupted: {args.spark_dir}", file=sys.stderr)
+        return 130
+    except (LoadError, BuildError, spark_warehouse.SparkBuildError) as error:
+        print(f"smartcart: Spark build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"smartcart: built {args.spark_dir} on Spark")
     return 0
 
 
