@@ -1,7 +1,7 @@
 # SmartCart: two commands.
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
 #                ENCODING=... AS_OF=... WAREHOUSE=...); TARGET=spark builds it on Apache Spark
-#                into SPARK_DIR (default warehouse/spark)
+#                into the folder spark/ beside WAREHOUSE (warehouse/spark)
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
 #   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
@@ -20,9 +20,9 @@ AS_OF ?=
 WAREHOUSE ?= warehouse/smartcart.duckdb
 ENCODING ?= utf-8
 PG_URL ?=
-# TARGET=spark builds the same project on Apache Spark into SPARK_DIR (README, "Running on Apache Spark").
+# TARGET=spark builds the same project on Apache Spark, into the folder spark/ beside WAREHOUSE
+# (README, "Running on Apache Spark").
 TARGET ?= dev
-SPARK_DIR ?= warehouse/spark
 
 # User values reach the scripts through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
@@ -34,8 +34,7 @@ export SMARTCART_WAREHOUSE := $(value WAREHOUSE)
 export SMARTCART_ENCODING := $(value ENCODING)
 export SMARTCART_PG_URL := $(value PG_URL)
 export SMARTCART_TARGET := $(value TARGET)
-export SMARTCART_BUILD_SPARK_DIR := $(value SPARK_DIR)
-unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL TARGET SPARK_DIR
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL TARGET
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -52,7 +51,7 @@ $(VENV)/.installed: requirements.txt
 build: $(VENV)/.installed
 	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
-		--target "$$SMARTCART_TARGET" --spark-dir "$$SMARTCART_BUILD_SPARK_DIR"
+		--target "$$SMARTCART_TARGET"
 
 # The build file plain dbt commands use (profiles.yml); `make build` replaces it.
 load: $(VENV)/.installed

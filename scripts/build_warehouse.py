@@ -51,7 +51,6 @@ from load_raw import FORMATS, LoadError, describe, load  # noqa: E402
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "smartcart.duckdb"
-DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
 # DuckDB's memory limit by default: a quarter of the machine's memory, at most this much.
 MEMORY_LIMIT_CAP_MIB = 4096
 # Seconds dbt gets to stop after SIGTERM before its process group is killed.
@@ -501,9 +500,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--target", default="dev", choices=("dev", "spark"), help="dev: DuckDB; spark: Apache Spark"
     )
-    parser.add_argument(
-        "--spark-dir", type=Path, default=DEFAULT_SPARK_DIR, help="the Spark warehouse (--target spark)"
-    )
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_interrupt)
@@ -525,19 +521,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main_spark(args: argparse.Namespace) -> int:
-    """The Spark build (scripts/spark_warehouse.py), in this process: one Spark session."""
+    """The Spark build (scripts/spark_warehouse.py) into the folder spark/ beside the
+    warehouse, in this process: one Spark session."""
     import spark_warehouse
 
+    spark_dir = args.warehouse.parent / "spark"
     try:
         _check_as_of(args.as_of or None)
-        spark_warehouse.build(args.raw, args.format, args.spark_dir, args.as_of or None, args.encoding)
+        spark_warehouse.build(args.raw, args.format, spark_dir, args.as_of or None, args.encoding)
     except KeyboardInterrupt:
-        print(f"smartcart: Spark build interrupted: {args.spark_dir}", file=sys.stderr)
+        print(f"smartcart: Spark build interrupted: {spark_dir}", file=sys.stderr)
         return 130
     except (LoadError, BuildError, spark_warehouse.SparkBuildError) as error:
         print(f"smartcart: Spark build failed: {error}", file=sys.stderr)
         return 1
-    print(f"smartcart: built {args.spark_dir} on Spark")
+    print(f"smartcart: built {spark_dir} on Spark")
     return 0
 
 

@@ -27,6 +27,7 @@ import json
 import os
 import runpy
 import shutil
+import sys
 from pathlib import Path
 
 import jinja2
@@ -46,7 +47,6 @@ from load_raw import (
 )
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_SPARK_DIR = PROJECT_DIR / "warehouse" / "spark"
 # The most rows one dbt.ref of a Python model may pull to the driver on Spark (the ML runs on
 # pandas there): above it the build stops in one line. SMARTCART_SPARK_ML_MAX_ROWS overrides it.
 SPARK_ML_MAX_ROWS = 2_000_000
@@ -308,6 +308,8 @@ def waves(manifest) -> list[tuple[list[str], list]]:
 def run_python_model(spark, manifest, node) -> None:
     """A Python model's own ``model(dbt, session)``, its result written as its table."""
     print(f"spark: python model {node.schema}.{node.alias}", flush=True)
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.append(str(PROJECT_DIR))  # smartcart_ml, as the dev target's module_paths
     model = runpy.run_path(str(PROJECT_DIR / node.original_file_path))["model"]
     result = model(_Dbt(spark, manifest, node), spark)
     spark.sql(f"create schema if not exists {node.schema}")
