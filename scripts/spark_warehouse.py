@@ -7,18 +7,18 @@ of profiles.yml (dbt-spark's session mode then reuses it):
 1. load: the export is counted by ``load_raw``'s strict reader (the same records, reasons and
    ``raw.load_manifest`` as on DuckDB), read back with Spark's CSV reader, every column as
    text, into ``raw.invoice_lines``;
-2. ``dbt build`` of everything that does not depend on a Python model;
-3. the dbt Python models, which dbt-spark runs only on Databricks: each model file's own
-   ``model(dbt, session)`` is called here, in dependency order, with every ``dbt.ref`` pulled to
-   the driver as pandas (at most ``SPARK_ML_MAX_ROWS`` rows each), and its result is written as
-   the model's table;
-4. ``dbt build`` of the rest (the models and tests downstream of the Python models).
+2. ``dbt seed``, then ``dbt run`` in waves (``waves``): the SQL models the next Python models
+   need, then those Python models, which dbt-spark runs only on Databricks: each model file's
+   own ``model(dbt, session)`` is called here with every ``dbt.ref`` pulled to the driver as
+   pandas (at most ``SPARK_ML_MAX_ROWS`` rows each) and its result written as the model's table;
+   the last wave is the SQL rest;
+3. ``dbt test``: every data test and unit test, on the finished tables.
 
-The warehouse is the Spark folder (``--spark-dir``, default ``warehouse/spark``): its Derby
+The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehouse/spark``): its Derby
 metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
 failing node stops the build with one line.
 
-    python scripts/build_warehouse.py --target spark [--raw FILE] [--spark-dir DIR] [--as-of D]
+    python scripts/build_warehouse.py --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
 """
 
 from __future__ import annotations
@@ -319,8 +319,7 @@ def run_python_model(spark, manifest, node) -> None:
 
 
 def build(raw: Path, format_name: str, spark_dir: Path, as_of: str | None, encoding: str = "utf-8") -> int:
-    """Load, build the SQL models, run the Python models, build the rest; return the number of
-    records of the file."""
+    """Load, run the models wave by wave, test; return the number of records of the file."""
     spark_dir = spark_dir.resolve()
     if spark_dir.exists() and any(spark_dir.iterdir()) and not (spark_dir / "metastore").is_dir():
         raise SparkBuildError(
