@@ -2,6 +2,7 @@
 #   make build   build warehouse/smartcart.duckdb from the bundled sample (or RAW=... FORMAT=...
 #                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
 #   make daily   append every new export of INBOX=dir/ once, in name order (MODE=append per file)
+#   make build TARGET=spark  the same project on Apache Spark, into spark/ beside WAREHOUSE
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
 #   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
@@ -22,6 +23,9 @@ ENCODING ?= utf-8
 PG_URL ?=
 MODE ?= full
 INBOX ?=
+# TARGET=spark builds the same project on Apache Spark, into the folder spark/ beside WAREHOUSE
+# (README, "Running on Apache Spark").
+TARGET ?= dev
 
 # User values reach the scripts through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
@@ -34,7 +38,8 @@ export SMARTCART_ENCODING := $(value ENCODING)
 export SMARTCART_PG_URL := $(value PG_URL)
 export SMARTCART_MODE := $(value MODE)
 export SMARTCART_INBOX := $(value INBOX)
-unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL MODE INBOX
+export SMARTCART_TARGET := $(value TARGET)
+unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL MODE INBOX TARGET
 
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -51,7 +56,7 @@ $(VENV)/.installed: requirements.txt
 build: $(VENV)/.installed
 	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
-		--mode "$$SMARTCART_MODE"
+		--mode "$$SMARTCART_MODE" --target "$$SMARTCART_TARGET"
 
 # Append every new export of INBOX (once, in name order) to the published warehouse.
 daily: $(VENV)/.installed

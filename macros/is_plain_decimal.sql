@@ -12,3 +12,7 @@
 {% macro duckdb__is_plain_decimal(text_expression) -%}
     regexp_full_match({{ text_expression }}, '[+-]?[0-9]+(\.[0-9]*)?')
 {%- endmacro %}
+
+{% macro spark__is_plain_decimal(text_expression) -%}
+    ({{ text_expression }} rlike r'^[+-]?[0-9]+(\.[0-9]*)?$')
+{%- endmacro %}

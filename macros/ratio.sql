@@ -12,3 +12,9 @@
 {% macro duckdb__ratio(numerator, denominator) -%}
     ({{ numerator }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}
+
+{#- Spark divides decimals as decimals, rounded to 6 places; DuckDB divides them as doubles.
+    Both operands as double give DuckDB's result on Spark. -#}
+{% macro spark__ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / cast(nullif({{ denominator }}, 0) as double)
+{%- endmacro %}

@@ -4,3 +4,8 @@
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
+
+{#- Spark has the same try_cast (a plain cast fails the query in ANSI mode, Spark 4's default). -#}
+{% macro spark__safe_cast(field, type) -%}
+    {{ duckdb__safe_cast(field, type) }}
+{%- endmacro %}

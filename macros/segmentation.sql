@@ -175,11 +175,11 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             coalesce(target_totals.revenue_at_stake_90d, 0) as revenue_at_stake_90d,
             {{ ratio('target_totals.net_revenue', 'target_totals.order_count') }} as net_revenue_per_order,
             {{ ratio(
-                'cast(target_totals.margin_amount as double precision)',
+                'cast(target_totals.margin_amount as double)',
                 'target_totals.net_revenue_with_known_cost'
             ) }} as margin_rate,
             {{ ratio(
-                'cast(coalesce(baseline_orders.baseline_order_count, 0) as double precision)',
+                'cast(coalesce(baseline_orders.baseline_order_count, 0) as double)',
                 'target_totals.targeted_customers'
             ) }} as baseline_orders_per_customer
         from {{ scenarios }} as scenarios
@@ -229,28 +229,28 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             cast(margins.target_churn_risk_band as {{ dbt.type_string() }}) as target_churn_risk_band,
             cast(margins.target_clv_tier as {{ dbt.type_string() }}) as target_clv_tier,
             cast(margins.as_of_date as date) as as_of_date,
-            cast(margins.discount_rate as double precision) as discount_rate,
-            cast(margins.expected_response_rate as double precision) as expected_response_rate,
-            cast(margins.extra_orders_per_responder as double precision) as extra_orders_per_responder,
+            cast(margins.discount_rate as double) as discount_rate,
+            cast(margins.expected_response_rate as double) as expected_response_rate,
+            cast(margins.extra_orders_per_responder as double) as extra_orders_per_responder,
             cast(margins.contact_cost_per_customer as {{ money_type() }}) as contact_cost_per_customer,
             cast(margins.campaign_days as integer) as campaign_days,
             cast(margins.targeted_customers as integer) as targeted_customers,
             cast(margins.revenue_at_stake_90d as {{ money_type() }}) as revenue_at_stake_90d,
-            cast(margins.expected_responders as double precision) as expected_responders,
+            cast(margins.expected_responders as double) as expected_responders,
             cast(margins.net_revenue_per_order as {{ money_type() }}) as net_revenue_per_order,
-            cast(margins.baseline_orders_per_customer as double precision) as baseline_orders_per_customer,
-            cast(margins.expected_incremental_orders as double precision) as expected_incremental_orders,
-            cast(margins.expected_baseline_orders as double precision) as expected_baseline_orders,
+            cast(margins.baseline_orders_per_customer as double) as baseline_orders_per_customer,
+            cast(margins.expected_incremental_orders as double) as expected_incremental_orders,
+            cast(margins.expected_baseline_orders as double) as expected_baseline_orders,
             cast(margins.expected_incremental_revenue as {{ money_type() }}) as expected_incremental_revenue,
             cast(margins.discount_cost as {{ money_type() }}) as discount_cost,
             cast(margins.contact_cost as {{ money_type() }}) as contact_cost,
             cast(margins.campaign_cost as {{ money_type() }}) as campaign_cost,
-            cast(margins.margin_rate as double precision) as margin_rate,
+            cast(margins.margin_rate as double) as margin_rate,
             cast(margins.margin_impact as {{ money_type() }}) as margin_impact,
-            {{ ratio('cast(margins.margin_impact as double precision)', 'margins.campaign_cost') }}
+            {{ ratio('cast(margins.margin_impact as double)', 'margins.campaign_cost') }}
                 as roi,
             {{ ratio(
-                'cast(margins.expected_incremental_revenue - margins.campaign_cost as double precision)',
+                'cast(margins.expected_incremental_revenue - margins.campaign_cost as double)',
                 'margins.campaign_cost'
             ) }} as revenue_roi,
             cast(case
@@ -298,9 +298,9 @@ create or replace macro {{ simulation_relation.schema }}.campaign_what_if(
         select
             0 as scenario_id,
             'What-if' as scenario_name,
-            cast(target_segment as varchar) as target_segment,
-            cast(target_churn_risk_band as varchar) as target_churn_risk_band,
-            cast(target_clv_tier as varchar) as target_clv_tier,
+            cast(target_segment as {{ dbt.type_string() }}) as target_segment,
+            cast(target_churn_risk_band as {{ dbt.type_string() }}) as target_churn_risk_band,
+            cast(target_clv_tier as {{ dbt.type_string() }}) as target_clv_tier,
             cast(discount_rate as double) as discount_rate,
             cast(expected_response_rate as double) as expected_response_rate,
             cast(extra_orders_per_responder as double) as extra_orders_per_responder,

@@ -615,7 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mode", choices=MODES, default="full", help="full: RAW is the data; append: RAW is added"
     )
+    parser.add_argument(
+        "--target", default="dev", choices=("dev", "spark"), help="dev: DuckDB; spark: Apache Spark"
+    )
     args = parser.parse_args(argv)
+    if args.target == "spark":
+        return _main_spark(args)
     status = run_reported(
         "build",
         lambda: build(
@@ -643,6 +648,31 @@ def run_reported(verb: str, work, state: str) -> int:
             raise
         print(f"smartcart: {verb} failed: {error}; {state}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _main_spark(args: argparse.Namespace) -> int:
+    """The Spark build (scripts/spark_warehouse.py) into the folder spark/ beside the
+    warehouse, in this process: one Spark session."""
+    import spark_warehouse
+
+    spark_dir = args.warehouse.parent / "spark"
+    if args.mode != "full":
+        print(
+            "smartcart: MODE=append is not available on Spark (README, Running on Apache Spark)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        _check_as_of(args.as_of or None)
+        spark_warehouse.build(args.raw, args.format, spark_dir, args.as_of or None, args.encoding)
+    except KeyboardInterrupt:
+        print(f"smartcart: Spark build interrupted: {spark_dir}", file=sys.stderr)
+        return 130
+    except (LoadError, BuildError, spark_warehouse.SparkBuildError) as error:
+        print(f"smartcart: Spark build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"smartcart: built {spark_dir} on Spark")
     return 0
 
 

@@ -7,6 +7,9 @@ that a refactoring changed no mart:
 
     python scripts/compare_warehouses.py before.duckdb after.duckdb [--schema marts] [--digits 6]
 
+Either side may be a Spark warehouse folder (``warehouse/spark``): its tables' Parquet files are
+compared, so a Spark build can be checked against a DuckDB build of the same export.
+
 Prints one line per table that differs (or exists on one side only), then a summary; exit 1 if
 any table differs.
 """
@@ -26,9 +29,25 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _connect(warehouse: Path, schema: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a warehouse file, or, for a Spark warehouse folder
+    (``make build TARGET=spark``), an in-memory database holding the Parquet files of the
+    folder's ``schema`` tables as tables of that schema."""
+    if not warehouse.is_dir():
+        return duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect()
+    con.execute(f"create schema {_quote(schema)}")
+    for table in sorted((warehouse / "tables" / f"{schema}.db").iterdir()):
+        files = str(table / "*.parquet").replace("'", "''")
+        con.execute(
+            f"create table {_quote(schema)}.{_quote(table.name)} as select * from read_parquet('{files}')"
+        )
+    return con
+
+
 def checksums(warehouse: Path, schema: str, digits: int) -> dict[str, tuple]:
     """Table name -> (column names, row count, xor of row hashes, sum of row hashes)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with _connect(warehouse, schema) as con:
         columns: dict[str, list[tuple[str, str]]] = {}
         for table, column, data_type in con.execute(
             """
@@ -88,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--digits", type=int, default=6, help="decimals kept of float columns")
     args = parser.parse_args(argv)
     for path in (args.before, args.after):
-        if not path.is_file():
-            parser.error(f"no warehouse file at {path}")
+        if not (path.is_file() or (path / "tables").is_dir()):
+            parser.error(f"no warehouse file or Spark warehouse folder at {path}")
     differences = compare(args.before, args.after, args.schema, args.digits)
     for line in differences:
         print(line)

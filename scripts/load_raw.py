@@ -36,7 +36,7 @@ import sys
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -406,7 +406,18 @@ ID_COLUMNS = ("invoice_id", "customer_id", "product_id", "store_id")
 WHOLE_NUMBER_ID = r"regexp_replace({}, '^\s*([0-9]+)\.0+\s*$', '\1')"
 
 
-def _select_list(format_name: str, header: list[str]) -> list[str]:
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL spelling the select list is written in: DuckDB's (the default) or Spark's
+    (scripts/spark_warehouse.py), which quotes names with backticks, writes regex back-references
+    as ``$1`` and calls text ``string``."""
+
+    quote_identifier: Callable[[str], str] = quote_identifier
+    whole_number_id: str = WHOLE_NUMBER_ID
+    text_type: str = "varchar"
+
+
+def _select_list(format_name: str, header: list[str], dialect: Dialect = Dialect()) -> list[str]:
     """The contract columns as SQL over an export with columns ``header``."""
     mappings = FORMATS[format_name]
     present = set(header)
@@ -416,16 +427,16 @@ def _select_list(format_name: str, header: list[str]) -> list[str]:
         mapping = mappings.get(column, Mapping())
         source = next((s for s in mapping.sources if s in present), None)
         if source is not None:
-            expression = mapping.template.replace("{}", quote_identifier(source))
+            expression = mapping.template.replace("{}", dialect.quote_identifier(source))
             if column in ID_COLUMNS:
-                expression = WHOLE_NUMBER_ID.replace("{}", expression)
+                expression = dialect.whole_number_id.replace("{}", expression)
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
             select.append(f"{quote_literal(mapping.constant)} as {column}")
         elif mapping.required:
             missing.append(" or ".join(mapping.sources))
         else:
-            select.append(f"cast(null as varchar) as {column}")
+            select.append(f"cast(null as {dialect.text_type}) as {column}")
     if missing:
         raise LoadError(
             f"the file lacks required column(s) {', '.join(missing)} for format "

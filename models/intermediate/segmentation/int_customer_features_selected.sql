@@ -20,15 +20,15 @@ final as (
 
     select
         customer_rfm.customer_id,
-        cast(customer_rfm.recency_days as double precision) as recency_days,
-        cast(customer_rfm.frequency as double precision) as frequency,
-        cast(customer_rfm.monetary as double precision) as monetary,
-        cast(dim_customers.net_revenue_per_order as double precision) as avg_order_value,
-        cast(dim_customers.average_days_between_orders as double precision)
+        cast(customer_rfm.recency_days as double) as recency_days,
+        cast(customer_rfm.frequency as double) as frequency,
+        cast(customer_rfm.monetary as double) as monetary,
+        cast(dim_customers.net_revenue_per_order as double) as avg_order_value,
+        cast(dim_customers.average_days_between_orders as double)
             as avg_days_between_orders,
-        cast(dim_customers.returned_value_rate as double precision) as return_rate,
-        cast(dim_customers.tenure_days as double precision) as tenure_days,
-        cast(dim_customers.age_at_last_invoice as double precision) as age
+        cast(dim_customers.returned_value_rate as double) as return_rate,
+        cast(dim_customers.tenure_days as double) as tenure_days,
+        cast(dim_customers.age_at_last_invoice as double) as age
     from customer_rfm
     inner join dim_customers
         on customer_rfm.customer_id = dim_customers.customer_id

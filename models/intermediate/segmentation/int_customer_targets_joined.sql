@@ -51,7 +51,7 @@ final as (
         customer_segments.segment_name,
         predictions.churn_risk_band,
         predictions.clv_tier,
-        cast(predictions.churn_probability as double precision) as churn_probability,
+        cast(predictions.churn_probability as double) as churn_probability,
         cast(predictions.expected_revenue_90d as {{ money_type() }}) as expected_revenue_90d,
         cast(customer_rfm.frequency as integer) as order_count,
         cast(customer_rfm.monetary as {{ money_type() }}) as net_revenue,

@@ -45,7 +45,7 @@ rejections as (
         load_id,
         sum(line_count) as rejected_line_count,
         {{ dbt.listagg(
-            "rejection_reason || ': ' || cast(line_count as varchar)",
+            "rejection_reason || ': ' || cast(line_count as " ~ dbt.type_string() ~ ")",
             "', '",
             "order by line_count desc, rejection_reason"
         ) }} as rejected_by_reason

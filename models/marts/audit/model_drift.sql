@@ -107,12 +107,12 @@ segment_drift as (
         {{ share_threshold }} as threshold,
         segment_pairs.is_drift,
         'Segment ' || segment_pairs.segment_name || ' holds '
-        || cast(round(100 * segment_pairs.current_value, 1) as varchar) || '% of customers, '
-        || cast(round(100 * segment_pairs.reference_value, 1) as varchar) || '% at build '
-        || cast(previous_build.build_id as varchar) || ' (as of '
-        || cast(previous_build.as_of_date as varchar) || '): '
+        || cast(round(100 * segment_pairs.current_value, 1) as {{ dbt.type_string() }}) || '% of customers, '
+        || cast(round(100 * segment_pairs.reference_value, 1) as {{ dbt.type_string() }}) || '% at build '
+        || cast(previous_build.build_id as {{ dbt.type_string() }}) || ' (as of '
+        || cast(previous_build.as_of_date as {{ dbt.type_string() }}) || '): '
         || case when segment_pairs.is_drift then 'moved by more than' else 'within' end
-        || ' the ' || cast(round(100 * {{ share_threshold }}, 1) as varchar)
+        || ' the ' || cast(round(100 * {{ share_threshold }}, 1) as {{ dbt.type_string() }})
         || '-point threshold.' as finding
     from segment_pairs
     cross join previous_build
@@ -203,12 +203,12 @@ forecast_drift as (
             when is_drift
                 then 'error above its backtest MAE in each of the last {{ weeks }} weeks'
             else
-                'error above its backtest MAE in ' || cast(weeks_above as varchar)
-                || ' of the last ' || cast(weeks_checked as varchar)
+                'error above its backtest MAE in ' || cast(weeks_above as {{ dbt.type_string() }})
+                || ' of the last ' || cast(weeks_checked as {{ dbt.type_string() }})
                 || ' observed weeks (flagged at {{ weeks }} in a row)'
         end
-        || '; latest week: live MAE ' || cast(round(latest_live_mae, 2) as varchar)
-        || ', promised ' || cast(round(latest_promised_mae, 2) as varchar) || '.' as finding
+        || '; latest week: live MAE ' || cast(round(latest_live_mae, 2) as {{ dbt.type_string() }})
+        || ', promised ' || cast(round(latest_promised_mae, 2) as {{ dbt.type_string() }}) || '.' as finding
     from forecast_flags
 
 ),
@@ -227,9 +227,9 @@ final as (
         unioned.drift_kind,
         unioned.subject,
         cast(unioned.reference_build_id as bigint) as reference_build_id,
-        cast(unioned.current_value as double precision) as current_value,
-        cast(unioned.reference_value as double precision) as reference_value,
-        cast(unioned.threshold as double precision) as threshold,
+        cast(unioned.current_value as double) as current_value,
+        cast(unioned.reference_value as double) as reference_value,
+        cast(unioned.threshold as double) as threshold,
         unioned.is_drift,
         unioned.finding,
         as_of_date.as_of_date

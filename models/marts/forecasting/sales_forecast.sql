@@ -32,7 +32,7 @@ final as (
         series.series_name,
         series.measure,
         cast(served.forecast_date as date) as forecast_date,
-        calendar.horizon_day,
+        cast(calendar.horizon_day as bigint) as horizon_day,
         served.is_closed,
         served.model_name,
         cast(served.forecast as {{ money_type() }}) as forecast,

@@ -35,7 +35,7 @@ final as (
         as_of_date.as_of_date,
         cast(customer_segment_results.cluster_id as integer) as cluster_id,
         cast(customer_segment_results.segment_name as {{ dbt.type_string() }}) as segment_name,
-        cast(customer_segment_results.distance_to_centroid as double precision)
+        cast(customer_segment_results.distance_to_centroid as double)
             as distance_to_centroid,
         cast(chosen_fit.segment_count as integer) as segment_count
     from customer_segment_results

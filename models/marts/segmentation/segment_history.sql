@@ -57,13 +57,13 @@ final as (
         cast(cluster_id as integer) as cluster_id,
         segment_name,
         cast(customer_count as integer) as customer_count,
-        cast(share_of_customers as double precision) as share_of_customers,
-        cast(mean_recency_days as double precision) as mean_recency_days,
-        cast(mean_frequency as double precision) as mean_frequency,
-        cast(mean_monetary as double precision) as mean_monetary,
-        cast(mean_avg_order_value as double precision) as mean_avg_order_value,
-        cast(mean_return_rate as double precision) as mean_return_rate,
-        cast(mean_tenure_days as double precision) as mean_tenure_days
+        cast(share_of_customers as double) as share_of_customers,
+        cast(mean_recency_days as double) as mean_recency_days,
+        cast(mean_frequency as double) as mean_frequency,
+        cast(mean_monetary as double) as mean_monetary,
+        cast(mean_avg_order_value as double) as mean_avg_order_value,
+        cast(mean_return_rate as double) as mean_return_rate,
+        cast(mean_tenure_days as double) as mean_tenure_days
     from unioned
 
 )

@@ -25,10 +25,10 @@ shares as (
     select
         segments.*,
         {{ ratio(
-            'cast(segments.customer_count as double precision)', 'sum(segments.customer_count) over ()'
+            'cast(segments.customer_count as double)', 'sum(segments.customer_count) over ()'
         ) }} as share_of_customers,
         {{ ratio(
-            'cast(segments.net_revenue as double precision)', 'sum(segments.net_revenue) over ()'
+            'cast(segments.net_revenue as double)', 'sum(segments.net_revenue) over ()'
         ) }} as share_of_net_revenue
     from segments
 
@@ -50,17 +50,17 @@ final as (
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
         {{ ratio(
-            'cast(shares.margin_amount as double precision)', 'shares.net_revenue_with_known_cost'
+            'cast(shares.margin_amount as double)', 'shares.net_revenue_with_known_cost'
         ) }} as margin_rate,
-        cast(segment_profile_results.mean_recency_days as double precision) as mean_recency_days,
-        cast(segment_profile_results.mean_frequency as double precision) as mean_frequency,
-        cast(segment_profile_results.mean_monetary as double precision) as mean_monetary,
-        cast(segment_profile_results.mean_avg_order_value as double precision) as mean_avg_order_value,
-        cast(segment_profile_results.mean_avg_days_between_orders as double precision)
+        cast(segment_profile_results.mean_recency_days as double) as mean_recency_days,
+        cast(segment_profile_results.mean_frequency as double) as mean_frequency,
+        cast(segment_profile_results.mean_monetary as double) as mean_monetary,
+        cast(segment_profile_results.mean_avg_order_value as double) as mean_avg_order_value,
+        cast(segment_profile_results.mean_avg_days_between_orders as double)
             as mean_avg_days_between_orders,
-        cast(segment_profile_results.mean_return_rate as double precision) as mean_return_rate,
-        cast(segment_profile_results.mean_tenure_days as double precision) as mean_tenure_days,
-        cast(segment_profile_results.mean_age as double precision) as mean_age,
+        cast(segment_profile_results.mean_return_rate as double) as mean_return_rate,
+        cast(segment_profile_results.mean_tenure_days as double) as mean_tenure_days,
+        cast(segment_profile_results.mean_age as double) as mean_age,
         cast(segment_profile_results.description as {{ dbt.type_string() }}) as description,
         cast(segment_profile_results.reason as {{ dbt.type_string() }}) as reason
     from segment_profile_results

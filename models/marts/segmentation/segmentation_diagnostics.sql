@@ -27,16 +27,16 @@ final as (
     select
         cast(segmentation_search_results.k as integer) as k,
         as_of_date.as_of_date,
-        cast(segmentation_search_results.inertia as double precision) as inertia,
-        cast(segmentation_search_results.silhouette as double precision) as silhouette,
-        cast(segmentation_search_results.smallest_cluster_share as double precision)
+        cast(segmentation_search_results.inertia as double) as inertia,
+        cast(segmentation_search_results.silhouette as double) as silhouette,
+        cast(segmentation_search_results.smallest_cluster_share as double)
             as smallest_cluster_share,
-        cast(segmentation_search_results.min_cluster_share as double precision) as min_cluster_share,
-        cast(segmentation_search_results.silhouette_tolerance as double precision) as silhouette_tolerance,
-        cast(segmentation_search_results.min_stability as double precision) as min_stability,
+        cast(segmentation_search_results.min_cluster_share as double) as min_cluster_share,
+        cast(segmentation_search_results.silhouette_tolerance as double) as silhouette_tolerance,
+        cast(segmentation_search_results.min_stability as double) as min_stability,
         cast(segmentation_search_results.is_rejected as boolean) as is_rejected,
         cast(segmentation_search_results.is_chosen as boolean) as is_chosen,
-        cast(segmentation_search_results.bootstrap_stability as double precision)
+        cast(segmentation_search_results.bootstrap_stability as double)
             as bootstrap_stability,
         cast(case
             when segmentation_search_results.is_chosen and segmentation_search_results.k = 1

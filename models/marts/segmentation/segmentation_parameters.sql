@@ -14,13 +14,13 @@ final as (
         cast(cluster_id as integer) as cluster_id,
         cast(feature as {{ dbt.type_string() }}) as feature,
         cast(feature_order as integer) as feature_order,
-        cast(fill_value as double precision) as fill_value,
-        cast(cap_lower as double precision) as cap_lower,
-        cast(cap_upper as double precision) as cap_upper,
+        cast(fill_value as double) as fill_value,
+        cast(cap_lower as double) as cap_lower,
+        cast(cap_upper as double) as cap_upper,
         cast(log_transform as boolean) as log_transform,
-        cast(center as double precision) as center,
-        cast(scale as double precision) as scale,
-        cast(centroid as double precision) as centroid,
+        cast(center as double) as center,
+        cast(scale as double) as scale,
+        cast(centroid as double) as centroid,
         cast(segment_name as {{ dbt.type_string() }}) as segment_name
     from segmentation_model_results
 

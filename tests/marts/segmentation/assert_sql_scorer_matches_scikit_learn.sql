@@ -3,6 +3,7 @@
 -- same segment name. Returns the customers where they disagree, and the model's features that
 -- this test does not pass to the scorer (a new feature needs adding to the list below).
 -- DuckDB-only, like the scorer.
+{{ config(enabled=target.type == 'duckdb') }}
 {%- set features = [
     'recency_days', 'frequency', 'monetary', 'avg_order_value', 'avg_days_between_orders',
     'return_rate', 'tenure_days', 'age',

@@ -1,0 +1,345 @@
+"""Build the SmartCart warehouse on Apache Spark: dbt-spark in session mode (README, "Running on
+Apache Spark").
+
+One process, one Spark session, started with the ``spark`` target's ``server_side_parameters``
+of profiles.yml (dbt-spark's session mode then reuses it):
+
+1. load: the export is counted by ``load_raw``'s strict reader (the same records, reasons and
+   ``raw.load_manifest`` as on DuckDB), read back with Spark's CSV reader, every column as
+   text, into ``raw.invoice_lines``;
+2. ``dbt seed``, then ``dbt run`` in waves (``waves``): the SQL models the next Python models
+   need, then those Python models, which dbt-spark runs only on Databricks: each model file's
+   own ``model(dbt, session)`` is called here with every ``dbt.ref`` pulled to the driver as
+   pandas (at most ``SPARK_ML_MAX_ROWS`` rows each) and its result written as the model's table;
+   the last wave is the SQL rest;
+3. ``dbt test``: every data test and unit test, on the finished tables.
+
+The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehouse/spark``): its Derby
+metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
+failing node stops the build with one line.
+
+    python scripts/build_warehouse.py --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import shutil
+import sys
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import yaml
+from load_raw import (
+    CONTRACT_COLUMNS,
+    FORMATS,
+    RECORD_COLUMNS,
+    Dialect,
+    FileCount,
+    LoadError,
+    _check_path,
+    _normalise_text,
+    _select_list,
+    _text_type,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The most rows one dbt.ref of a Python model may pull to the driver on Spark (the ML runs on
+# pandas there): above it the build stops in one line. SMARTCART_SPARK_ML_MAX_ROWS overrides it.
+SPARK_ML_MAX_ROWS = 2_000_000
+SPARK = Dialect(
+    quote_identifier=lambda name: "`" + name.replace("`", "``") + "`",
+    whole_number_id=r"regexp_replace({}, r'^\s*([0-9]+)\.0+\s*$', '$1')",
+    text_type="string",
+)
+
+
+class SparkBuildError(Exception):
+    """The Spark build did not pass; the message is one line."""
+
+
+def _env_var(name: str, default: str | None = None) -> str:
+    if name not in os.environ and default is None:
+        raise SparkBuildError(f"profiles.yml needs the environment variable {name}")
+    return os.environ.get(name, default)
+
+
+def session_parameters() -> dict[str, str]:
+    """The ``spark`` target's server_side_parameters of profiles.yml, rendered as dbt does
+    (``env_var``), so this process's session is the one dbt-spark's session mode gets."""
+    profile = yaml.safe_load((PROJECT_DIR / "profiles.yml").read_text())
+    parameters = profile["smartcart"]["outputs"]["spark"]["server_side_parameters"]
+    environment = jinja2.Environment()
+    return {
+        key: environment.from_string(str(value)).render(env_var=_env_var) for key, value in parameters.items()
+    }
+
+
+def start_session():
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in session_parameters().items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+# --- Load ---------------------------------------------------------------------------------
+
+
+def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str) -> FileCount:
+    """Replace ``raw.invoice_lines`` and ``raw.load_manifest`` with ``raw_path`` (a text export):
+    counted by load_raw's strict reader, read with Spark's CSV reader, every column as text."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    if format_name not in FORMATS:
+        raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
+    _check_path(raw_path)
+    if not _text_type(raw_path):
+        raise LoadError(
+            f"the Spark build reads .csv/.tsv exports (gzipped or not); convert {raw_path} or build it on DuckDB"
+        )
+    rewritten = sorted(column for column, mapping in FORMATS[format_name].items() if mapping.template != "{}")
+    if rewritten:
+        raise LoadError(
+            f"FORMAT={format_name} rewrites {', '.join(rewritten)} with DuckDB SQL, which the Spark "
+            "loader does not port yet; build it on DuckDB, or export the raw contract (FORMAT=smartcart)"
+        )
+    normalised = spark_dir / "invoice_lines.records.csv"
+    try:
+        count = _normalise_text(raw_path, encoding, normalised)
+        columns = [*RECORD_COLUMNS, *count.header]
+        schema = StructType([StructField(column, StringType()) for column in columns])
+        records = spark.read.csv(
+            str(normalised),
+            schema=schema,
+            header=True,
+            quote='"',
+            escape='"',
+            multiLine=True,
+            mode="FAILFAST",
+        )
+        records.createOrReplaceTempView("export_records")
+        select = [
+            "cast(source_row_number as bigint) as source_row_number",
+            "cast(source_line_number as bigint) as source_line_number",
+            "nullif(unreadable_reason, '') as unreadable_reason",
+            "nullif(unreadable_detail, '') as unreadable_detail",
+            *_select_list(format_name, count.header, SPARK),
+        ]
+        spark.sql("create schema if not exists raw")
+        spark.sql("drop table if exists raw.invoice_lines")
+        spark.sql(
+            "create table raw.invoice_lines using parquet as select\n    "
+            + ",\n    ".join(select)
+            + "\nfrom export_records"
+        )
+        rows = spark.table("raw.invoice_lines").count()
+    finally:
+        normalised.unlink(missing_ok=True)
+    if rows != count.records:
+        raise LoadError(
+            f"cannot load {raw_path}: the file holds {count.records:,} records but {rows:,} were read"
+        )
+    if rows == 0:
+        raise LoadError(f"raw file has a header but no data rows: {raw_path}")
+    manifest = pd.DataFrame(
+        [
+            {
+                "raw_table": "invoice_lines",
+                "source_file": str(raw_path),
+                "file_format": format_name,
+                "file_encoding": count.encoding,
+                "file_delimiter": count.delimiter,
+                "file_record_count": count.records,
+                "unreadable_record_count": count.unreadable,
+                "blank_line_count": count.blank_lines,
+            }
+        ]
+    )
+    spark.createDataFrame(manifest).createOrReplaceTempView("load_manifest_rows")
+    spark.sql("drop table if exists raw.load_manifest")
+    spark.sql(
+        "create table raw.load_manifest using parquet as select raw_table, source_file, file_format,"
+        " file_encoding, file_delimiter, cast(file_record_count as bigint) as file_record_count,"
+        " cast(unreadable_record_count as bigint) as unreadable_record_count,"
+        " cast(blank_line_count as bigint) as blank_line_count, current_timestamp() as loaded_at"
+        " from load_manifest_rows"
+    )
+    assert list(CONTRACT_COLUMNS) == spark.table("raw.invoice_lines").columns[len(RECORD_COLUMNS) :]
+    return count
+
+
+# --- dbt and the Python models --------------------------------------------------------------
+
+
+def _dbt(command: list[str], as_of: str | None, manifest=None):
+    """Run a dbt command in this process (so dbt-spark uses this process's session); return
+    dbt's result, or raise SparkBuildError with the failed nodes."""
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        *command,
+        "--target",
+        "spark",
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of_date": as_of})]
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if result.exception is not None:
+        raise SparkBuildError(f"dbt could not run: {str(result.exception).strip().splitlines()[0]}")
+    if not result.success:
+        failed = [
+            item.node.name
+            for item in result.result.results
+            if item.status in {"fail", "error", "runtime error"}
+        ]
+        shown = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        raise SparkBuildError(f"{len(failed)} of {len(result.result.results)} dbt nodes failed ({shown})")
+    return result.result
+
+
+class _Relation:
+    """What a Python model does with ``dbt.ref(...)`` on DuckDB (``.df()``, ``.project()``),
+    over a Spark table: pulled to the driver as pandas with DuckDB's dtypes (decimals as floats,
+    dates as datetimes), refused above the row limit."""
+
+    def __init__(self, spark, table: str, columns: tuple[str, ...] = ()):
+        self._spark, self._table, self._columns = spark, table, columns
+
+    def project(self, *columns: str) -> _Relation:
+        return _Relation(self._spark, self._table, columns)
+
+    def df(self) -> pd.DataFrame:
+        from pyspark.sql.types import DateType, DecimalType
+
+        frame = self._spark.table(self._table)
+        if self._columns:
+            frame = frame.select(*self._columns)
+        limit = int(os.environ.get("SMARTCART_SPARK_ML_MAX_ROWS", SPARK_ML_MAX_ROWS))
+        rows = frame.count()
+        if rows > limit:
+            raise SparkBuildError(
+                f"{self._table} holds {rows:,} rows, more than the {limit:,} the Spark build pulls to "
+                "the driver for the ML models; set SMARTCART_SPARK_ML_MAX_ROWS (and "
+                "SMARTCART_SPARK_DRIVER_MEMORY) higher, or build on DuckDB"
+            )
+        frame = frame.select(
+            *(
+                frame[field.name].cast("double").alias(field.name)
+                if isinstance(field.dataType, DecimalType)
+                else frame[field.name]
+                for field in frame.schema.fields
+            )
+        )
+        dates = [field.name for field in frame.schema.fields if isinstance(field.dataType, DateType)]
+        result = frame.toPandas()
+        for name in dates:
+            result[name] = pd.to_datetime(result[name])
+        return result
+
+
+class _Config:
+    def __init__(self, node):
+        self._meta = node.config.meta
+
+    def meta_get(self, key: str):
+        return self._meta[key]
+
+
+class _Dbt:
+    """The ``dbt`` object a Python model gets, for the calls SmartCart's models make."""
+
+    def __init__(self, spark, manifest, node):
+        self._spark, self._manifest, self.config = spark, manifest, _Config(node)
+        self._depends_on = node.depends_on.nodes
+
+    def ref(self, name: str) -> _Relation:
+        node = next(self._manifest.nodes[uid] for uid in self._depends_on if uid.split(".")[-1] == name)
+        return _Relation(self._spark, f"{node.schema}.{node.alias}")
+
+
+def _ancestors(manifest, uid: str) -> set[str]:
+    found, frontier = set(), {uid}
+    while frontier:
+        frontier = {
+            parent
+            for node in frontier
+            for parent in getattr(manifest.nodes[node].depends_on, "nodes", [])  # seeds depend on none
+            if parent in manifest.nodes
+        } - found
+        found |= frontier
+    return found
+
+
+def waves(manifest) -> list[tuple[list[str], list]]:
+    """The build in dependency order: (SQL models, Python models) per wave. A wave's SQL models
+    are what its Python models need that no earlier wave built; its Python models are those
+    whose every Python ancestor ran in an earlier wave. The last wave is the SQL rest."""
+    models = {uid: node for uid, node in manifest.nodes.items() if node.resource_type == "model"}
+    python = {uid for uid, node in models.items() if node.language == "python"}
+    done: set[str] = set()
+    result = []
+    while python - done:
+        ready = sorted(uid for uid in python - done if not (_ancestors(manifest, uid) & python) - done)
+        ready_set = set(ready)
+        # Python models of one wave may read each other: run them in dependency order.
+        ordered = []
+        while len(ordered) < len(ready):
+            ordered += [
+                uid
+                for uid in ready
+                if uid not in ordered and not (_ancestors(manifest, uid) & ready_set) - set(ordered)
+            ]
+        sql = sorted({a for uid in ready for a in _ancestors(manifest, uid) if a in models} - python - done)
+        result.append(([models[uid].name for uid in sql], [models[uid] for uid in ordered]))
+        done |= set(sql) | ready_set
+    result.append(([node.name for uid, node in sorted(models.items()) if uid not in done], []))
+    return result
+
+
+def run_python_model(spark, manifest, node) -> None:
+    """A Python model's own ``model(dbt, session)``, its result written as its table."""
+    print(f"spark: python model {node.schema}.{node.alias}", flush=True)
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.append(str(PROJECT_DIR))  # smartcart_ml, as the dev target's module_paths
+    model = runpy.run_path(str(PROJECT_DIR / node.original_file_path))["model"]
+    result = model(_Dbt(spark, manifest, node), spark)
+    spark.sql(f"create schema if not exists {node.schema}")
+    spark.createDataFrame(result).write.mode("overwrite").format("parquet").saveAsTable(
+        f"{node.schema}.{node.alias}"
+    )
+
+
+def build(raw: Path, format_name: str, spark_dir: Path, as_of: str | None, encoding: str = "utf-8") -> int:
+    """Load, run the models wave by wave, test; return the number of records of the file."""
+    spark_dir = spark_dir.resolve()
+    if spark_dir.exists() and any(spark_dir.iterdir()) and not (spark_dir / "metastore").is_dir():
+        raise SparkBuildError(
+            f"{spark_dir} is not empty and holds no Spark metastore; give another SPARK_DIR"
+        )
+    shutil.rmtree(spark_dir, ignore_errors=True)  # every build starts from an empty metastore
+    spark_dir.mkdir(parents=True)
+    os.environ["SMARTCART_SPARK_DIR"] = str(spark_dir)
+    os.environ.setdefault("SMARTCART_ROOT", str(PROJECT_DIR))
+    spark = start_session()
+    count = load(spark, spark_dir, raw, format_name, encoding)
+    print(
+        f"loaded {count.records:,} records from {raw} ({format_name}) into Spark at {spark_dir}", flush=True
+    )
+    manifest = _dbt(["parse"], as_of)
+    _dbt(["seed"], as_of, manifest)
+    for sql_models, python_models in waves(manifest):
+        if sql_models:
+            _dbt(["run", "--select", *sql_models], as_of, manifest)
+        for node in python_models:
+            run_python_model(spark, manifest, node)
+    _dbt(["test"], as_of, manifest)  # every data test and unit test, on the finished tables
+    return count.records
