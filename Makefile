@@ -3,6 +3,7 @@
 #                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
 #   make daily   append every new export of INBOX=dir/ once, in name order (MODE=append per file)
 #   make build TARGET=spark  the same project on Apache Spark, into spark/ beside WAREHOUSE
+#   make test-spark  the sample on Spark compared with DuckDB, mart by mart (slow; not in make test)
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
 #   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
@@ -44,7 +45,7 @@ unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL MODE INBOX TARGET
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build daily load test test-fast lint report docs export publish-postgres clean
+.PHONY: build daily load test test-fast test-spark lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -53,7 +54,13 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-build: $(VENV)/.installed
+# Spark's packages (requirements-spark.txt: requirements.txt plus dbt-spark and pyspark), added to
+# the same virtualenv the first time a Spark build or test needs them.
+$(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+build: $(VENV)/.installed $(if $(filter spark,$(value TARGET)),$(VENV)/.spark-installed)
 	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
 		--mode "$$SMARTCART_MODE" --target "$$SMARTCART_TARGET"
@@ -85,6 +92,11 @@ test: lint
 
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/pytest -m "not build"
+
+# The bundled sample built on Spark and compared with the DuckDB build, mart by mart (slow: README,
+# "Running on Apache Spark"; make test leaves it out).
+test-spark: $(VENV)/.spark-installed
+	SMARTCART_TEST_SPARK=1 $(BIN)/python -m pytest tests/pytest/test_spark.py
 
 # Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
 report: $(VENV)/.installed
