@@ -3,7 +3,7 @@
 #                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
 #   make daily   append every new export of INBOX=dir/ once, in name order (MODE=append per file)
 #   make build TARGET=spark  the same project on Apache Spark, into spark/ beside WAREHOUSE
-#   make test-spark  the sample on Spark compared with DuckDB, mart by mart (slow; not in make test)
+#   make test-slow  the tests beyond the CI budget: Spark vs DuckDB, month-by-month appends
 #   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
 #   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
@@ -45,7 +45,7 @@ unexport RAW FORMAT AS_OF WAREHOUSE ENCODING PG_URL MODE INBOX TARGET
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: build daily load test test-fast test-spark lint report docs export publish-postgres clean
+.PHONY: build daily load test test-fast test-slow lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
 # pyproject.toml; its header says how).
@@ -88,15 +88,15 @@ lint: $(VENV)/.installed
 # The session's warehouse builds run in the background, SMARTCART_TEST_BUILD_JOBS (2) at a
 # time (tests/pytest/conftest.py); the 15 slowest tests are listed at the end.
 test: lint
-	$(BIN)/python -m pytest tests/pytest --durations=15
+	$(BIN)/python -m pytest tests/pytest -m "not slow" --durations=15
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest tests/pytest -m "not build"
+	$(BIN)/python -m pytest tests/pytest -m "not build and not slow"
 
-# The bundled sample built on Spark and compared with the DuckDB build, mart by mart (slow: README,
-# "Running on Apache Spark"; make test leaves it out).
-test-spark: $(VENV)/.spark-installed
-	SMARTCART_TEST_SPARK=1 $(BIN)/python -m pytest tests/pytest/test_spark.py
+# The tests beyond the CI budget (marker slow): the bundled sample built on Spark and compared
+# with the DuckDB build mart by mart, and the real Online Retail file appended month by month.
+test-slow: $(VENV)/.spark-installed
+	$(BIN)/python -m pytest tests/pytest -m slow --durations=15
 
 # Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
 report: $(VENV)/.installed

@@ -50,11 +50,6 @@ MALL = "customer_shopping_sample_2000.csv"
 ONLINE_RETAIL_AS_OF = "2011-05-31"
 
 
-# The Spark build of the sample (test_spark.py) takes 15-18 minutes on the 2-core CI machine, more
-# than the CI budget: it runs only with SMARTCART_TEST_SPARK=1 (README, "Running on Apache Spark").
-collect_ignore = [] if os.environ.get("SMARTCART_TEST_SPARK") == "1" else ["test_spark.py"]
-
-
 def build_env(directory: Path) -> dict[str, str]:
     """The environment of a build whose dbt target and log folders live in ``directory``."""
     return {
@@ -167,6 +162,9 @@ def _build_jobs() -> int:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "build: needs a full warehouse build (make test-fast skips)")
+    config.addinivalue_line(
+        "markers", "slow: beyond the CI budget (the Spark build, month-by-month appends): make test-slow"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -287,6 +287,8 @@ def online_retail_appended(tmp_path_factory) -> Path:
     return warehouse
 
 
+# Three real-file builds: beyond the CI budget, so make test-slow runs it (README, "The test suite").
+@pytest.mark.slow
 def test_online_retail_appended_by_month_equals_one_full_build(online_retail_appended, online_retail):
     # A quarantined line's source_line_number is its line in its own file, so it differs for
     # the appended months; every other value of the quarantine must agree.

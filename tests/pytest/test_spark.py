@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from compare_warehouses import checksums, compare
 from conftest import query
+
+# The Spark build takes 15-18 minutes on 2 cores: make test-slow, not make test.
+pytestmark = pytest.mark.slow
 
 
 def test_every_mart_matches_the_duckdb_build(sample_warehouse: Path, spark_sample: Path):

@@ -12,7 +12,7 @@ final as (
 
     select
         cast(build_id as bigint) as build_id,
-        built_at,
+        cast(built_at as timestamp) as built_at,
         as_of_date,
         build_mode,
         cast(last_load_id as bigint) as last_load_id,

@@ -110,7 +110,7 @@ final as (
         file_name,
         file_sha256,
         file_format,
-        loaded_at,
+        cast(loaded_at as timestamp) as loaded_at,
         as_of_date,
         cast(line_count as bigint) as line_count,
         cast(accepted_line_count as bigint) as accepted_line_count,
