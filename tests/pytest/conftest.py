@@ -32,6 +32,7 @@ Helpers for test modules: ``run_build``, ``build_command``, ``build_env``, ``bui
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,8 +51,19 @@ MALL = "customer_shopping_sample_2000.csv"
 ONLINE_RETAIL_AS_OF = "2011-05-31"
 
 
+# dbt's partial-parse state of the first passing session build: every later build starts with a
+# copy in its own target folder, so dbt parses only what differs (in full when the vars, the
+# profile or a file changed) instead of the whole project each time (8 s of CPU a build).
+_PARSE_STATE: list[Path] = []
+
+
 def build_env(directory: Path) -> dict[str, str]:
-    """The environment of a build whose dbt target and log folders live in ``directory``."""
+    """The environment of a build whose dbt target and log folders live in ``directory`` (the
+    target folder seeded with the session's partial-parse state)."""
+    state = directory / "target" / "partial_parse.msgpack"
+    if _PARSE_STATE and not state.exists():
+        state.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_PARSE_STATE[0], state)
     return {
         **os.environ,
         "DBT_TARGET_PATH": str(directory / "target"),
@@ -196,7 +208,11 @@ class _SessionBuilds:
         raw = () if spec.raw is None else ("--raw", SHARED_DATA / spec.raw)
         if spec.raw is not None and not (SHARED_DATA / spec.raw).is_file():
             return warehouse, None
-        return warehouse, run_build(*raw, *spec.args, "--warehouse", warehouse)
+        result = run_build(*raw, *spec.args, "--warehouse", warehouse)
+        state = warehouse.parent / "target" / "partial_parse.msgpack"
+        if result.returncode == 0 and state.exists() and not _PARSE_STATE:
+            _PARSE_STATE.append(state)
+        return warehouse, result
 
     def warehouse(self, name: str) -> Path:
         """The published warehouse of build ``name``: skip without its export, fail if the
