@@ -48,16 +48,18 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 .PHONY: build daily load test test-fast test-slow lint report docs export publish-postgres clean
 
 # The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
-# pyproject.toml; its header says how).
+# pyproject.toml; its header says how). --no-compile: Python compiles each module the first
+# time it is imported (a few seconds, once) instead of pip compiling every module of every
+# package at install (half the install's CPU, measured: 85 s against 45 s).
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.txt
 	touch $@
 
 # Spark's packages (requirements-spark.txt: requirements.txt plus dbt-spark and pyspark), added to
 # the same virtualenv the first time a Spark build or test needs them.
 $(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-spark.txt
 	touch $@
 
 build: $(VENV)/.installed $(if $(filter spark,$(value TARGET)),$(VENV)/.spark-installed)

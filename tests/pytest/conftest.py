@@ -4,18 +4,20 @@ Session fixtures: each is the path of a published warehouse, built once per test
 ``scripts/build_warehouse.py`` (as ``make build`` does) and shared read-only by every test that
 names it. Tests read them and never change them (copy one first, as ``test_build.published``).
 
-| fixture               | export                                                  | docs catalog |
-|-----------------------|---------------------------------------------------------|--------------|
-| `sample_warehouse`    | the bundled sample                                      | yes          |
-| `online_retail`       | ../shared/data UCI Online Retail                        | no           |
-| `online_retail_as_of` | the same, rebuilt as of `ONLINE_RETAIL_AS_OF`           | no           |
-| `online_retail_ii`    | ../shared/data Online Retail II head (499 lines)        | no           |
-| `mall`                | ../shared/data mall point-of-sale sample                | no           |
-| `spark_sample`        | the bundled sample on Apache Spark (its Spark folder)   | no           |
+| fixture               | export                                                  | docs catalog | unit tests |
+|-----------------------|---------------------------------------------------------|--------------|------------|
+| `sample_warehouse`    | the bundled sample                                      | yes          | yes        |
+| `online_retail`       | ../shared/data UCI Online Retail                        | no           | no         |
+| `online_retail_as_of` | the same, rebuilt as of `ONLINE_RETAIL_AS_OF`           | no           | no         |
+| `online_retail_ii`    | ../shared/data Online Retail II head (499 lines)        | no           | no         |
+| `mall`                | ../shared/data mall point-of-sale sample                | no           | no         |
+| `spark_sample`        | the bundled sample on Apache Spark (its Spark folder)   | no           | yes        |
 
 The shared-data fixtures skip their tests when ../shared/data lacks the file. Only the sample
 build runs ``dbt docs generate`` (its catalog is ``<warehouse folder>/target/catalog.json``);
-the others pass ``--no-docs``, which changes nothing in the warehouse file.
+the others pass ``--no-docs``, which changes nothing in the warehouse file. dbt's unit tests
+(fixed fixtures, the same answer whatever the export) run in the sample builds only; every
+build runs every data test (``build_env``).
 
 Speed: once the tests are collected, the builds the selected tests need start in the
 background, ``SMARTCART_TEST_BUILD_JOBS`` (default 2) at a time, in ``BUILDS`` order; every build,
@@ -57,18 +59,24 @@ ONLINE_RETAIL_AS_OF = "2011-05-31"
 _PARSE_STATE: list[Path] = []
 
 
-def build_env(directory: Path) -> dict[str, str]:
+def build_env(directory: Path, unit_tests: bool = False) -> dict[str, str]:
     """The environment of a build whose dbt target and log folders live in ``directory`` (the
-    target folder seeded with the session's partial-parse state)."""
+    target folder seeded with the session's partial-parse state). dbt's unit tests check the
+    models' logic on fixed fixtures, the same whatever the export: only the sample session
+    build runs them (``unit_tests=True``); every other build leaves them out through dbt's own
+    ``--exclude-resource-type`` setting, and runs every data test."""
     state = directory / "target" / "partial_parse.msgpack"
     if _PARSE_STATE and not state.exists():
         state.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_PARSE_STATE[0], state)
-    return {
+    env = {
         **os.environ,
         "DBT_TARGET_PATH": str(directory / "target"),
         "DBT_LOG_PATH": str(directory / "logs"),
     }
+    if not unit_tests:
+        env["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+    return env
 
 
 def build_command(*args: str | Path) -> list[str]:
@@ -76,15 +84,18 @@ def build_command(*args: str | Path) -> list[str]:
     return [sys.executable, str(BUILD_SCRIPT), *map(str, args)]
 
 
-def run_build(*args: str | Path, check: bool = False) -> subprocess.CompletedProcess:
+def run_build(
+    *args: str | Path, check: bool = False, unit_tests: bool = False
+) -> subprocess.CompletedProcess:
     """Run ``scripts/build_warehouse.py`` in a subprocess, as ``make build`` does; its dbt
-    folders go beside the ``--warehouse`` it is given (required)."""
+    folders go beside the ``--warehouse`` it is given (required); ``unit_tests`` as in
+    ``build_env``."""
     arguments = list(map(str, args))
     warehouse = Path(arguments[arguments.index("--warehouse") + 1])
     result = subprocess.run(
         build_command(*arguments),
         cwd=REPO_ROOT,
-        env=build_env(warehouse.parent),
+        env=build_env(warehouse.parent, unit_tests),
         capture_output=True,
         text=True,
     )
@@ -120,24 +131,26 @@ def build_warehouse(directory: Path, *args: str | Path) -> Path:
 @dataclass(frozen=True)
 class _Build:
     """A session warehouse: the export (``None`` = the bundled sample), the build's extra
-    arguments, and its cost in seconds on a quiet machine (to order the tests)."""
+    arguments, its cost in seconds on a quiet machine (to order the tests), and whether it runs
+    dbt's unit tests (``build_env``)."""
 
     raw: str | None
     args: tuple[str, ...]
     seconds: int
+    unit_tests: bool = False
 
 
 # In start order: the mall first (the smallest; test_build's own builds start from a copy of
 # it), then the longest.
 BUILDS = {
     "mall": _Build(MALL, ("--format", "customer_shopping", "--no-docs"), 24),
-    "sample_warehouse": _Build(None, (), 60),
+    "sample_warehouse": _Build(None, (), 60, unit_tests=True),
     "online_retail": _Build(ONLINE_RETAIL, ("--format", "online_retail", "--no-docs"), 30),
     "online_retail_as_of": _Build(
         ONLINE_RETAIL, ("--format", "online_retail", "--as-of", ONLINE_RETAIL_AS_OF, "--no-docs"), 30
     ),
     "online_retail_ii": _Build(ONLINE_RETAIL_II, ("--format", "online_retail", "--no-docs"), 20),
-    "spark_sample": _Build(None, ("--target", "spark"), 300),
+    "spark_sample": _Build(None, ("--target", "spark"), 300, unit_tests=True),
 }
 
 
@@ -208,7 +221,7 @@ class _SessionBuilds:
         raw = () if spec.raw is None else ("--raw", SHARED_DATA / spec.raw)
         if spec.raw is not None and not (SHARED_DATA / spec.raw).is_file():
             return warehouse, None
-        result = run_build(*raw, *spec.args, "--warehouse", warehouse)
+        result = run_build(*raw, *spec.args, "--warehouse", warehouse, unit_tests=spec.unit_tests)
         state = warehouse.parent / "target" / "partial_parse.msgpack"
         if result.returncode == 0 and state.exists() and not _PARSE_STATE:
             _PARSE_STATE.append(state)
