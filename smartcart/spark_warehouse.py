@@ -33,7 +33,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 import yaml
-from load_raw import (
+
+from smartcart.load_raw import (
     CONTRACT_COLUMNS,
     FORMATS,
     RECORD_COLUMNS,

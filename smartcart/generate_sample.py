@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from load_raw import CONTRACT_COLUMNS
+
+from smartcart.load_raw import CONTRACT_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"

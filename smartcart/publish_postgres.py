@@ -19,8 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
-from load_raw import load_wheel_extension, quote_identifier, quote_literal
-from public_marts import DEFAULT_WAREHOUSE, MartError, open_marts
+
+from smartcart.load_raw import load_wheel_extension, quote_identifier, quote_literal
+from smartcart.public_marts import DEFAULT_WAREHOUSE, MartError, open_marts
 
 PG = "pg"  # the attached PostgreSQL database
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")

@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from build_warehouse import DEFAULT_WAREHOUSE, BuildError, build, run_reported
-from load_raw import FORMATS, LoadError, file_sha256
+
+from smartcart.build_warehouse import DEFAULT_WAREHOUSE, BuildError, build, run_reported
+from smartcart.load_raw import FORMATS, LoadError, file_sha256
 
 # The file name endings the loader reads (gzipped text included).
 EXPORT_ENDINGS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".parquet", ".xlsx")

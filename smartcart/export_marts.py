@@ -19,8 +19,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from load_raw import quote_literal
-from public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts
+
+from smartcart.load_raw import quote_literal
+from smartcart.public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts
 
 
 def default_out(warehouse: Path) -> Path:

@@ -53,7 +53,8 @@ from pathlib import Path
 
 import duckdb
 import yaml
-from load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load
+
+from smartcart.load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
@@ -654,7 +655,7 @@ def run_reported(verb: str, work, state: str) -> int:
 def _main_spark(args: argparse.Namespace) -> int:
     """The Spark build (scripts/spark_warehouse.py) into the folder spark/ beside the
     warehouse, in this process: one Spark session."""
-    import spark_warehouse
+    from smartcart import spark_warehouse
 
     spark_dir = args.warehouse.parent / "spark"
     if args.mode != "full":
