@@ -22,9 +22,9 @@ every rebuild.
 ``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to
 its raw data as one more load instead of replacing it.
 
-    python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
-                                      [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
-                                      [--mode full|append]
+    smartcart-build [--raw FILE] [--format NAME] [--encoding NAME]
+                    [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
+                    [--mode full|append]
 
 dbt runs inside the warehouse's folder and sees the build file by its name only, so the
 profile is the same for every warehouse folder and dbt's partial parsing survives builds into
@@ -653,7 +653,7 @@ def run_reported(verb: str, work, state: str) -> int:
 
 
 def _main_spark(args: argparse.Namespace) -> int:
-    """The Spark build (scripts/spark_warehouse.py) into the folder spark/ beside the
+    """The Spark build (smartcart/spark_warehouse.py) into the folder spark/ beside the
     warehouse, in this process: one Spark session."""
     from smartcart import spark_warehouse
 

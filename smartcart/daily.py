@@ -6,7 +6,7 @@ history marts record what was loaded and when. With no published warehouse yet, 
 is a full build. A file that fails stops the run in one line: nothing of it is published, the
 files before it stay published, the files after it wait for the next run.
 
-    python scripts/daily.py --inbox DIR [--format NAME] [--encoding NAME] [--warehouse PATH] [--no-docs]
+    smartcart-daily --inbox DIR [--format NAME] [--encoding NAME] [--warehouse PATH] [--no-docs]
 
 Example cron line (every morning at 06:00):
 

@@ -19,7 +19,7 @@ loaded before.
 Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
 so a bad value reaches staging unchanged and is quarantined there with a reason.
 
-    python scripts/load_raw.py --raw export.csv --format online_retail --database wh.duckdb
+    smartcart-load --raw export.csv --format online_retail --database wh.duckdb
 
 Every failure is a ``LoadError`` whose message is one line naming the problem and the fix.
 """
@@ -409,7 +409,7 @@ WHOLE_NUMBER_ID = r"regexp_replace({}, '^\s*([0-9]+)\.0+\s*$', '\1')"
 @dataclass(frozen=True)
 class Dialect:
     """The SQL spelling the select list is written in: DuckDB's (the default) or Spark's
-    (scripts/spark_warehouse.py), which quotes names with backticks, writes regex back-references
+    (smartcart/spark_warehouse.py), which quotes names with backticks, writes regex back-references
     as ``$1`` and calls text ``string``."""
 
     quote_identifier: Callable[[str], str] = quote_identifier
@@ -476,7 +476,7 @@ MANIFEST_COLUMNS = (
     " file_record_count bigint, unreadable_record_count bigint, blank_line_count bigint,"
     " first_row_number bigint, loaded_at timestamp with time zone, load_seconds double"
 )
-# History carried from the previously published warehouse (scripts/build_warehouse.py fills
+# History carried from the previously published warehouse (smartcart/build_warehouse.py fills
 # them; empty in a file loaded on its own): the columns of the history marts of the same
 # names.
 HISTORY_TABLES = {

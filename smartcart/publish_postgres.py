@@ -6,8 +6,8 @@ a new schema ``<schema>__loading``; one PostgreSQL transaction then renames the 
 renames the new one into place and drops the old one. A dashboard sees the previous mirror or
 the new one, never a half-copied one; a publish that fails leaves the previous mirror untouched.
 
-    python scripts/publish_postgres.py --pg-url postgresql://user@host:5432/db
-                                       [--warehouse PATH] [--schema marts]
+    smartcart-publish-postgres --pg-url postgresql://user@host:5432/db
+                               [--warehouse PATH] [--schema marts]
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehous
 metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
 failing node stops the build with one line.
 
-    python scripts/build_warehouse.py --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
+    smartcart-build --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
 """
 
 from __future__ import annotations

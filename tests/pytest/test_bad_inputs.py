@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from build_warehouse import build_path_for, leftover_processes
-from conftest import BUILD_SCRIPT, REPO_ROOT, query, run_build
-from load_raw import LoadError, load
+from conftest import REPO_ROOT, build_command, query, run_build
+
+from smartcart.build_warehouse import build_path_for, leftover_processes
+from smartcart.load_raw import LoadError, load
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price"
@@ -347,7 +348,7 @@ def _tiny_export(path: Path, junk_share: float) -> tuple[Path, str]:
 def _killed_build(warehouse: Path, raw: Path, signum: int, when: str) -> subprocess.Popen:
     """Start a build and send ``signum`` once its output shows ``when``; return it finished."""
     process = subprocess.Popen(
-        [sys.executable, str(BUILD_SCRIPT), "--raw", str(raw), "--warehouse", str(warehouse)],
+        build_command("--raw", raw, "--warehouse", warehouse),
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
