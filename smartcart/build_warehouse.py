@@ -407,7 +407,6 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         # The build file by name: dbt runs in its folder (see the module's docstring).
         "SMARTCART_DB_PATH": database.name,
         "SMARTCART_BUILD_FILE": str(database),  # marks dbt and its workers (leftover_processes)
-        "SMARTCART_ROOT": str(PROJECT_DIR),
         "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
     }
     args = [
