@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     """``smartcart-check-conventions [MANIFEST]`` (default target/manifest.json)."""
     args = sys.argv[1:] if argv is None else argv
     manifest_path = Path(args[0] if args else "target/manifest.json")
+    if not manifest_path.is_file():
+        print(f"smartcart: no dbt manifest at {manifest_path}; run dbt parse first", file=sys.stderr)
+        return 2
     violations = check(json.loads(manifest_path.read_text()))
     for violation in violations:
         print(violation)

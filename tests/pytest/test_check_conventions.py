@@ -99,3 +99,11 @@ def test_the_readme_deviations_are_the_exceptions():
     listed = set(re.findall(r"`(int_[a-z_]+|stg_[a-z_]+|fct_[a-z_]+|dim_[a-z_]+)`", section))
     assert excepted, "no exceptions found in the check"
     assert excepted == listed
+
+
+def test_a_missing_manifest_fails_in_one_line(tmp_path: Path):
+    result = subprocess.run([*CHECK, str(tmp_path / "manifest.json")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"smartcart: no dbt manifest at {tmp_path / 'manifest.json'}; run dbt parse first"
+    ]
