@@ -28,7 +28,7 @@ INBOX ?=
 # (README, "Running on Apache Spark").
 TARGET ?= dev
 
-# User values reach the scripts through the environment, taken literally ($(value)): neither
+# User values reach the commands through the environment, taken literally ($(value)): neither
 # make nor the shell evaluates them, so `$`, quotes, backticks and $(...) in a file name are
 # just characters. unexport keeps make from expanding the originals into the environment.
 export SMARTCART_RAW := $(value RAW)
@@ -47,41 +47,47 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: build daily load test test-fast test-slow lint report docs export publish-postgres clean
 
-# The virtualenv is rebuilt whenever the pinned lock changes (requirements.txt, generated from
-# pyproject.toml; its header says how). --no-compile: Python compiles each module the first
-# time it is imported (a few seconds, once) instead of pip compiling every module of every
-# package at install (half the install's CPU, measured: 85 s against 45 s).
-$(VENV)/.installed: requirements.txt
+# The virtualenv is brought up to date whenever the pinned lock (requirements.txt, generated from
+# pyproject.toml; its header says how) or pyproject.toml changes: the lock, the build backend
+# pyproject.toml pins ([build-system] requires), then the project itself, editable (its commands
+# work on this folder), with no dependency resolution and no build isolation: nothing but pins.
+# --no-compile: Python compiles each module the first time it is imported (a few seconds, once)
+# instead of pip compiling every module of every package at install (half the install's CPU,
+# measured: 85 s against 45 s).
+PIP := $(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check
+BUILD_REQUIRES = $(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"])'
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt $$($(BUILD_REQUIRES))
+	$(PIP) --no-deps --no-build-isolation --check-build-dependencies --editable .
 	touch $@
 
 # Spark's packages (requirements-spark.txt: requirements.txt plus dbt-spark and pyspark), added to
 # the same virtualenv the first time a Spark build or test needs them.
 $(VENV)/.spark-installed: requirements-spark.txt $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-spark.txt
+	$(PIP) -r requirements-spark.txt
 	touch $@
 
 build: $(VENV)/.installed $(if $(filter spark,$(value TARGET)),$(VENV)/.spark-installed)
-	$(BIN)/python scripts/build_warehouse.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
+	$(BIN)/smartcart-build --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE" --as-of "$$SMARTCART_AS_OF" \
 		--mode "$$SMARTCART_MODE" --target "$$SMARTCART_TARGET"
 
 # Append every new export of INBOX (once, in name order) to the published warehouse.
 daily: $(VENV)/.installed
-	$(BIN)/python scripts/daily.py --inbox "$$SMARTCART_INBOX" --format "$$SMARTCART_FORMAT" \
+	$(BIN)/smartcart-daily --inbox "$$SMARTCART_INBOX" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --warehouse "$$SMARTCART_WAREHOUSE"
 
 # The build file plain dbt commands use (profiles.yml); `make build` replaces it.
 load: $(VENV)/.installed
-	$(BIN)/python scripts/load_raw.py --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
+	$(BIN)/smartcart-load --raw "$$SMARTCART_RAW" --format "$$SMARTCART_FORMAT" \
 		--encoding "$$SMARTCART_ENCODING" --database warehouse/.smartcart.duckdb.building
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/dbt parse --warn-error --quiet
-	$(BIN)/python scripts/check_conventions.py target/manifest.json
+	$(BIN)/smartcart-check-conventions target/manifest.json
 	# The semantic layer's definitions (MetricFlow), on the semantic manifest dbt parse wrote.
 	SMARTCART_DB_PATH=:memory: $(BIN)/mf validate-configs --skip-dw
 	# The dbt templater opens a connection: lint against an empty in-memory database.
@@ -102,7 +108,7 @@ test-slow: $(VENV)/.spark-installed
 
 # Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.
 report: $(VENV)/.installed
-	$(BIN)/python scripts/build_report.py --warehouse "$$SMARTCART_WAREHOUSE"
+	$(BIN)/smartcart-report --warehouse "$$SMARTCART_WAREHOUSE"
 
 # Every build publishes the static docs site of its warehouse (dbt docs generate --static, one
 # self-contained page) as docs/<name>.html beside it; this serves it on localhost.
@@ -116,12 +122,12 @@ docs:
 # Both read the public marts listed in dbt's manifest from the published WAREHOUSE.
 export: $(VENV)/.installed
 	$(BIN)/dbt parse --quiet
-	$(BIN)/python scripts/export_marts.py --warehouse "$$SMARTCART_WAREHOUSE"
+	$(BIN)/smartcart-export --warehouse "$$SMARTCART_WAREHOUSE"
 
 publish-postgres: $(VENV)/.installed
 	@test -n "$$SMARTCART_PG_URL" || { echo "smartcart: set PG_URL=postgresql://user@host:port/database" >&2; exit 2; }
 	$(BIN)/dbt parse --quiet
-	$(BIN)/python scripts/publish_postgres.py --warehouse "$$SMARTCART_WAREHOUSE" --pg-url "$$SMARTCART_PG_URL"
+	$(BIN)/smartcart-publish-postgres --warehouse "$$SMARTCART_WAREHOUSE" --pg-url "$$SMARTCART_PG_URL"
 
 clean:
 	rm -rf target logs dbt_packages

@@ -698,8 +698,8 @@ def _run_all(
 
     joblib's loky backend keeps its workers for the life of the host process, so the
     serving step reuses the backtest's warm workers (each imports statsmodels once).
-    Workers find this module through the host's ``sys.path`` (dbt-duckdb's
-    ``module_paths``), which loky passes on.
+    Workers are fresh interpreters of the same virtualenv: they import this module from the
+    installed package, as the host does.
     """
     if n_jobs <= 1 or len(tasks) <= 1:
         return worker(tasks, cfg)

@@ -1,7 +1,7 @@
 """Shared fixtures: the repository layout and warehouse builds through the real CLI.
 
 Session fixtures: each is the path of a published warehouse, built once per test session by
-``scripts/build_warehouse.py`` (as ``make build`` does) and shared read-only by every test that
+``smartcart-build`` (as ``make build`` does) and shared read-only by every test that
 names it. Tests read them and never change them (copy one first, as ``test_build.published``).
 
 | fixture               | export                                                  | docs catalog | unit tests |
@@ -27,7 +27,7 @@ reordered: those needing no warehouse run first, the others in the order their w
 are expected to be ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
 
 Helpers for test modules: ``run_build``, ``build_command``, ``build_env``, ``build_warehouse``,
-``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``BUILD_SCRIPT``, ``ONLINE_RETAIL``,
+``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``ONLINE_RETAIL``,
 ``ONLINE_RETAIL_II``, ``MALL``, ``ONLINE_RETAIL_AS_OF``.
 """
 
@@ -46,7 +46,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_warehouse.py"
 ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
 ONLINE_RETAIL_II = "online_retail_II_2009_2010_head500.csv"
 MALL = "customer_shopping_sample_2000.csv"
@@ -80,14 +79,14 @@ def build_env(directory: Path, unit_tests: bool = False) -> dict[str, str]:
 
 
 def build_command(*args: str | Path) -> list[str]:
-    """The command line of ``scripts/build_warehouse.py`` with ``args``."""
-    return [sys.executable, str(BUILD_SCRIPT), *map(str, args)]
+    """The command line of ``smartcart-build`` (its module, in this interpreter) with ``args``."""
+    return [sys.executable, "-m", "smartcart.build_warehouse", *map(str, args)]
 
 
 def run_build(
     *args: str | Path, check: bool = False, unit_tests: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run ``scripts/build_warehouse.py`` in a subprocess, as ``make build`` does; its dbt
+    """Run ``smartcart-build`` in a subprocess, as ``make build`` does; its dbt
     folders go beside the ``--warehouse`` it is given (required); ``unit_tests`` as in
     ``build_env``."""
     arguments = list(map(str, args))

@@ -25,10 +25,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from compare_warehouses import compare
 from conftest import ONLINE_RETAIL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
 
-DAILY_SCRIPT = REPO_ROOT / "scripts" / "daily.py"
+from smartcart.compare_warehouses import compare
+
+DAILY = [sys.executable, "-m", "smartcart.daily"]  # smartcart-daily, what make daily runs
 
 # Marts that differ between the two ways by design: the history marts hold one row per load
 # and build, and the append run's re-sent lines are quarantined (checked on their own below).
@@ -58,7 +59,8 @@ def exports(tmp_path_factory) -> dict[str, Path]:
     subprocess.run(
         [
             sys.executable,
-            str(REPO_ROOT / "scripts" / "generate_sample.py"),
+            "-m",
+            "smartcart.generate_sample",
             *("--customers", "60", "--start", "2024", "--end", "2024", "--output", str(generated)),
         ],
         check=True,
@@ -98,8 +100,7 @@ def runs(tmp_path_factory, exports) -> dict:
     (inbox / "c_empty.csv").write_text("invoice_id,invoice_date\n")
     (inbox / "notes.md").write_text("not an export")
     daily = [
-        sys.executable,
-        str(DAILY_SCRIPT),
+        *DAILY,
         "--inbox",
         str(inbox),
         "--warehouse",
@@ -274,7 +275,7 @@ def online_retail_appended(tmp_path_factory) -> Path:
     run_build(
         "--raw", history, "--format", "online_retail", "--warehouse", warehouse, "--no-docs", check=True
     )
-    daily = [sys.executable, str(DAILY_SCRIPT), "--inbox", str(inbox), "--format", "online_retail"]
+    daily = [*DAILY, "--inbox", str(inbox), "--format", "online_retail"]
     result = subprocess.run(
         [*daily, "--warehouse", str(warehouse), "--no-docs"],
         cwd=REPO_ROOT,

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from build_warehouse import build_path_for, leftover_processes
 from conftest import REPO_ROOT, build_command, build_env, query, run_build
-from load_raw import LoadError, load
+
+from smartcart.build_warehouse import build_path_for, leftover_processes
+from smartcart.load_raw import LoadError, load
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import query
-from public_marts import MARTS_SCHEMA, public_marts
+
+from smartcart.public_marts import MARTS_SCHEMA, public_marts
 
 # DuckDB type names BI tools read without a cast. Anything else (HUGEINT, UBIGINT and the other
 # unsigned integers, LIST, STRUCT, MAP, UNION, INTERVAL, BLOB, UUID, TIMESTAMP WITH TIME ZONE,

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import MALL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
-from load_raw import UNREADABLE_REASONS
+
+from smartcart.load_raw import UNREADABLE_REASONS
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 

@@ -1,4 +1,4 @@
-"""scripts/check_conventions.py: the project passes, a backward edge fails, exceptions stay true.
+"""smartcart-check-conventions: the project passes, a backward edge fails, exceptions stay true.
 
 The check runs through its CLI on the manifest of a real ``dbt parse`` of this project, then on
 copies of it with one rule broken.
@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from smartcart import check_conventions
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = REPO_ROOT / "scripts" / "check_conventions.py"
+CHECK = [sys.executable, "-m", "smartcart.check_conventions"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def manifest(tmp_path_factory) -> dict:
 def _check(manifest: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
-    return subprocess.run([sys.executable, str(SCRIPT), str(path)], capture_output=True, text=True)
+    return subprocess.run([*CHECK, str(path)], capture_output=True, text=True)
 
 
 def _add_edge(manifest: dict, child: str, parent: str) -> dict:
@@ -90,10 +92,18 @@ def test_an_exception_that_no_longer_applies_fails(manifest: dict, tmp_path: Pat
 
 
 def test_the_readme_deviations_are_the_exceptions():
-    source = SCRIPT.read_text()
+    source = Path(check_conventions.__file__).read_text()
     excepted = set(re.findall(r'\("(?:naming|materialization|direction)", "([a-z_ >-]+)"\)', source))
     section = REPO_ROOT.joinpath("README.md").read_text().split("Deviations from the house style")[1]
     section = section.split("\n## ")[0]
     listed = set(re.findall(r"`(int_[a-z_]+|stg_[a-z_]+|fct_[a-z_]+|dim_[a-z_]+)`", section))
     assert excepted, "no exceptions found in the check"
     assert excepted == listed
+
+
+def test_a_missing_manifest_fails_in_one_line(tmp_path: Path):
+    result = subprocess.run([*CHECK, str(tmp_path / "manifest.json")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"smartcart: no dbt manifest at {tmp_path / 'manifest.json'}; run dbt parse first"
+    ]

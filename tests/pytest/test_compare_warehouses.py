@@ -1,4 +1,4 @@
-"""scripts/compare_warehouses.py on two small hand-made warehouse files, through its CLI."""
+"""smartcart-compare-warehouses on two small hand-made warehouse files, through its CLI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "compare_warehouses.py"
+COMPARE = [sys.executable, "-m", "smartcart.compare_warehouses"]
 
 
 def _warehouse(path: Path, *statements: str) -> Path:
@@ -21,9 +21,7 @@ def _warehouse(path: Path, *statements: str) -> Path:
 
 
 def _compare(before: Path, after: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), str(before), str(after)], capture_output=True, text=True
-    )
+    return subprocess.run([*COMPARE, str(before), str(after)], capture_output=True, text=True)
 
 
 @pytest.fixture

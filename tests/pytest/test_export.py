@@ -1,4 +1,4 @@
-"""`make export` (scripts/export_marts.py): one Parquet file per public mart plus a manifest, equal
+"""`make export` (smartcart-export): one Parquet file per public mart plus a manifest, equal
 to the marts row for row, swapped in atomically; bad input fails in one line and changes nothing."""
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO_ROOT
-from public_marts import as_of_date, open_marts, rows_checksum
 
-EXPORT = REPO_ROOT / "scripts" / "export_marts.py"
+from smartcart.public_marts import as_of_date, open_marts, rows_checksum
+
+EXPORT = [sys.executable, "-m", "smartcart.export_marts"]
 
 
 def export(warehouse: Path, out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(EXPORT), "--warehouse", str(warehouse), "--out", str(out)],
+        [*EXPORT, "--warehouse", str(warehouse), "--out", str(out)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""The bundled sample: reproducible from scripts/generate_sample.py, on the raw contract,
+"""The bundled sample: reproducible from smartcart-generate-sample, on the raw contract,
 and structured enough for the models that learn from it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from conftest import REPO_ROOT
 
-SCRIPT = REPO_ROOT / "scripts" / "generate_sample.py"
+GENERATE = [sys.executable, "-m", "smartcart.generate_sample"]
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 
 HEADER = (
@@ -72,7 +72,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str):
 
 def test_regenerating_gives_the_committed_bytes(tmp_path: Path) -> None:
     output = tmp_path / "invoice_lines.csv.gz"
-    subprocess.run([sys.executable, str(SCRIPT), "--output", str(output)], check=True, capture_output=True)
+    subprocess.run([*GENERATE, "--output", str(output)], check=True, capture_output=True)
     assert output.read_bytes() == SAMPLE.read_bytes()
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from load_raw import CONTRACT_COLUMNS, LOAD_COLUMNS, RECORD_COLUMNS, load
+
+from smartcart.load_raw import CONTRACT_COLUMNS, LOAD_COLUMNS, RECORD_COLUMNS, load
 
 
 def _load(tmp_path: Path, name: str, content: str, format_name: str) -> list[dict]:

@@ -1,5 +1,5 @@
 """The PostgreSQL mirror, read back as a BI tool reads it: a real PostgreSQL server started here
-on a loopback port, `scripts/publish_postgres.py` (what `make publish-postgres` runs), and an
+on a loopback port, `smartcart-publish-postgres` (what `make publish-postgres` runs), and an
 ODBC connection through unixODBC, Debian's psqlODBC driver and pyodbc."""
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO_ROOT
-from public_marts import open_marts, rows_checksum
+
+from smartcart.public_marts import open_marts, rows_checksum
 
 pyodbc = pytest.importorskip("pyodbc")
-PUBLISH = REPO_ROOT / "scripts" / "publish_postgres.py"
+PUBLISH = [sys.executable, "-m", "smartcart.publish_postgres"]
 ODBC_DRIVER = "PostgreSQL Unicode"  # Debian odbc-postgresql registers it in /etc/odbcinst.ini
 # BoolsAsChar=0: booleans as SQL_BIT, not the driver's default char "1"/"0" (docs/bi.md).
 PG_USER = "smartcart"
@@ -69,7 +70,7 @@ def postgres() -> Iterator[dict]:
 
 def publish(warehouse: Path, url: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(PUBLISH), "--warehouse", str(warehouse), "--pg-url", url],
+        [*PUBLISH, "--warehouse", str(warehouse), "--pg-url", url],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

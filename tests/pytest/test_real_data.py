@@ -11,7 +11,8 @@ import duckdb
 import openpyxl
 import pytest
 from conftest import ONLINE_RETAIL, ONLINE_RETAIL_II, query, run_build, shared_file
-from load_raw import load
+
+from smartcart.load_raw import load
 
 NUMBERS = ("quantity", "unit_price", "line_amount", "discount_amount", "unit_cost")
 

@@ -15,13 +15,13 @@ import pytest
 from chromium import chromium_page, screenshot
 from conftest import REPO_ROOT
 
-REPORT_SCRIPT = REPO_ROOT / "scripts" / "build_report.py"
+REPORT = [sys.executable, "-m", "smartcart.build_report"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
 
 def run_report(warehouse: Path, output_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(REPORT_SCRIPT), "--warehouse", str(warehouse), "--output-dir", str(output_dir)],
+        [*REPORT, "--warehouse", str(warehouse), "--output-dir", str(output_dir)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """The bundled sample built on Apache Spark (dbt-spark session mode) gives every mart the DuckDB
 build gives (load_reconciliation and the quarantine included): the same tables, columns, row counts and order-independent checksums
-(scripts/compare_warehouses.py; floating-point columns rounded to 6 decimals, the only
+(smartcart-compare-warehouses; floating-point columns rounded to 6 decimals, the only
 tolerance). The Spark build itself ran every model, Python model, data test and unit test."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from compare_warehouses import checksums, compare
 from conftest import query
+
+from smartcart.compare_warehouses import checksums, compare
 
 # The Spark build takes 15-18 minutes on 2 cores: make test-slow, not make test.
 pytestmark = pytest.mark.slow

@@ -22,9 +22,9 @@ every rebuild.
 ``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to
 its raw data as one more load instead of replacing it.
 
-    python scripts/build_warehouse.py [--raw FILE] [--format NAME] [--encoding NAME]
-                                      [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
-                                      [--mode full|append]
+    smartcart-build [--raw FILE] [--format NAME] [--encoding NAME]
+                    [--as-of YYYY-MM-DD] [--warehouse PATH] [--no-docs]
+                    [--mode full|append]
 
 dbt runs inside the warehouse's folder and sees the build file by its name only, so the
 profile is the same for every warehouse folder and dbt's partial parsing survives builds into
@@ -53,7 +53,8 @@ from pathlib import Path
 
 import duckdb
 import yaml
-from load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load
+
+from smartcart.load_raw import FORMATS, HISTORY_TABLES, LoadError, describe, load
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = PROJECT_DIR / "data" / "sample" / "invoice_lines.csv.gz"
@@ -406,7 +407,6 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
         # The build file by name: dbt runs in its folder (see the module's docstring).
         "SMARTCART_DB_PATH": database.name,
         "SMARTCART_BUILD_FILE": str(database),  # marks dbt and its workers (leftover_processes)
-        "SMARTCART_ROOT": str(PROJECT_DIR),
         "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
     }
     args = [
@@ -652,9 +652,9 @@ def run_reported(verb: str, work, state: str) -> int:
 
 
 def _main_spark(args: argparse.Namespace) -> int:
-    """The Spark build (scripts/spark_warehouse.py) into the folder spark/ beside the
+    """The Spark build (smartcart/spark_warehouse.py) into the folder spark/ beside the
     warehouse, in this process: one Spark session."""
-    import spark_warehouse
+    from smartcart import spark_warehouse
 
     spark_dir = args.warehouse.parent / "spark"
     if args.mode != "full":

@@ -1,7 +1,7 @@
 """Generate SmartCart's deterministic sample of raw invoice lines (the raw contract).
 
-    python scripts/generate_sample.py                       # the bundled sample
-    python scripts/generate_sample.py --customers 100000 --output big.csv.gz
+    smartcart-generate-sample                               # the bundled sample
+    smartcart-generate-sample --customers 100000 --output big.csv.gz
 
 What is modelled, so that later models have real structure to learn:
 
@@ -53,7 +53,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from load_raw import CONTRACT_COLUMNS
+
+from smartcart.load_raw import CONTRACT_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"

@@ -1,11 +1,11 @@
 """Benchmark the warehouse build: a scale curve of generated exports and the real file.
 
-    python scripts/benchmark.py [--customers 16000 64000] [--real | --no-real]
+    smartcart-benchmark [--customers 16000 64000] [--real | --no-real]
 
 For each generated size (``--customers``; 16,000 ≈ 1 M lines, 64,000 ≈ 4 M, 256,000 ≈ 16 M)
-an export is generated once with scripts/generate_sample.py (cached in benchmarks/data/, not
+an export is generated once with smartcart-generate-sample (cached in benchmarks/data/, not
 committed); then the real UCI Online Retail file of ../shared/data (when present). Each export
-is built in a fresh process by scripts/build_warehouse.py (load, parse, dbt build, docs
+is built in a fresh process by smartcart-build (load, parse, dbt build, docs
 generate, publish) into a scratch folder with its own dbt target folder, measuring:
 
 - wall time, lines per second and the load average before and after (the machine is shared:
@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SCRIPTS = PROJECT_DIR / "scripts"
 BENCHMARK_DIR = PROJECT_DIR / "benchmarks"
 REAL_FILE = PROJECT_DIR.parent / "shared" / "data" / "online_retail_2010_12_to_2011_08.csv"
 
@@ -84,7 +83,8 @@ def _build(raw: Path, format_name: str, scratch: Path) -> dict:
     env = {**os.environ, "DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     command = [
         sys.executable,
-        str(SCRIPTS / "build_warehouse.py"),
+        "-m",
+        "smartcart.build_warehouse",
         "--raw",
         str(raw),
         "--format",
@@ -143,7 +143,8 @@ def _generated_export(customers: int) -> Path:
         subprocess.run(
             [
                 sys.executable,
-                str(SCRIPTS / "generate_sample.py"),
+                "-m",
+                "smartcart.generate_sample",
                 "--customers",
                 str(customers),
                 "--output",

@@ -18,7 +18,7 @@ The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehous
 metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
 failing node stops the build with one line.
 
-    python scripts/build_warehouse.py --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
+    smartcart-build --target spark [--raw FILE] [--warehouse PATH] [--as-of D]
 """
 
 from __future__ import annotations
@@ -27,23 +27,23 @@ import json
 import os
 import runpy
 import shutil
-import sys
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 import yaml
-from load_raw import (
+
+from smartcart.load_raw import (
     CONTRACT_COLUMNS,
     FORMATS,
     RECORD_COLUMNS,
     Dialect,
     FileCount,
     LoadError,
-    _check_path,
-    _normalise_text,
-    _select_list,
-    _text_type,
+    check_raw_path,
+    normalise_text,
+    select_list,
+    text_suffix,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -97,8 +97,8 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
 
     if format_name not in FORMATS:
         raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
-    _check_path(raw_path)
-    if not _text_type(raw_path):
+    check_raw_path(raw_path)
+    if not text_suffix(raw_path):
         raise LoadError(
             f"the Spark build reads .csv/.tsv exports (gzipped or not); convert {raw_path} or build it on DuckDB"
         )
@@ -110,7 +110,7 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
         )
     normalised = spark_dir / "invoice_lines.records.csv"
     try:
-        count = _normalise_text(raw_path, encoding, normalised)
+        count = normalise_text(raw_path, encoding, normalised)
         columns = [*RECORD_COLUMNS, *count.header]
         schema = StructType([StructField(column, StringType()) for column in columns])
         records = spark.read.csv(
@@ -128,7 +128,7 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
             "cast(source_line_number as bigint) as source_line_number",
             "nullif(unreadable_reason, '') as unreadable_reason",
             "nullif(unreadable_detail, '') as unreadable_detail",
-            *_select_list(format_name, count.header, SPARK),
+            *select_list(format_name, count.header, SPARK),
         ]
         spark.sql("create schema if not exists raw")
         spark.sql("drop table if exists raw.invoice_lines")
@@ -308,8 +308,6 @@ def waves(manifest) -> list[tuple[list[str], list]]:
 def run_python_model(spark, manifest, node) -> None:
     """A Python model's own ``model(dbt, session)``, its result written as its table."""
     print(f"spark: python model {node.schema}.{node.alias}", flush=True)
-    if str(PROJECT_DIR) not in sys.path:
-        sys.path.append(str(PROJECT_DIR))  # smartcart_ml, as the dev target's module_paths
     model = runpy.run_path(str(PROJECT_DIR / node.original_file_path))["model"]
     result = model(_Dbt(spark, manifest, node), spark)
     spark.sql(f"create schema if not exists {node.schema}")
@@ -328,7 +326,6 @@ def build(raw: Path, format_name: str, spark_dir: Path, as_of: str | None, encod
     shutil.rmtree(spark_dir, ignore_errors=True)  # every build starts from an empty metastore
     spark_dir.mkdir(parents=True)
     os.environ["SMARTCART_SPARK_DIR"] = str(spark_dir)
-    os.environ.setdefault("SMARTCART_ROOT", str(PROJECT_DIR))
     spark = start_session()
     count = load(spark, spark_dir, raw, format_name, encoding)
     print(

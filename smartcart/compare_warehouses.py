@@ -5,7 +5,7 @@ order, so two files agree when they hold the same rows in any order. Floating-po
 rounded to ``--digits`` decimals first (parallel sums may differ in the last bits). Use it to show
 that a refactoring changed no mart:
 
-    python scripts/compare_warehouses.py before.duckdb after.duckdb [--schema marts] [--digits 6]
+    smartcart-compare-warehouses before.duckdb after.duckdb [--schema marts] [--digits 6]
 
 Either side may be a Spark warehouse folder (``warehouse/spark``): its tables' Parquet files are
 compared, so a Spark build can be checked against a DuckDB build of the same export.

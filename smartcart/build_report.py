@@ -8,7 +8,7 @@ folder, each file atomically:
     smartcart_report.html     one section per notebook, charts and takeaways, no code
     notebooks/<name>.ipynb    the executed notebooks, code and outputs
 
-    python scripts/build_report.py [--warehouse PATH] [--output-dir DIR]
+    smartcart-report [--warehouse PATH] [--output-dir DIR]
 
 A missing warehouse or a failing cell stops with one line and exit status 1 (the failed
 notebook is still written, with its error, for inspection).

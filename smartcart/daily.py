@@ -6,7 +6,7 @@ history marts record what was loaded and when. With no published warehouse yet, 
 is a full build. A file that fails stops the run in one line: nothing of it is published, the
 files before it stay published, the files after it wait for the next run.
 
-    python scripts/daily.py --inbox DIR [--format NAME] [--encoding NAME] [--warehouse PATH] [--no-docs]
+    smartcart-daily --inbox DIR [--format NAME] [--encoding NAME] [--warehouse PATH] [--no-docs]
 
 Example cron line (every morning at 06:00):
 
@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from build_warehouse import DEFAULT_WAREHOUSE, BuildError, build, run_reported
-from load_raw import FORMATS, LoadError, file_sha256
+
+from smartcart.build_warehouse import DEFAULT_WAREHOUSE, BuildError, build, run_reported
+from smartcart.load_raw import FORMATS, LoadError, file_sha256
 
 # The file name endings the loader reads (gzipped text included).
 EXPORT_ENDINGS = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".parquet", ".xlsx")

@@ -6,8 +6,8 @@ a new schema ``<schema>__loading``; one PostgreSQL transaction then renames the 
 renames the new one into place and drops the old one. A dashboard sees the previous mirror or
 the new one, never a half-copied one; a publish that fails leaves the previous mirror untouched.
 
-    python scripts/publish_postgres.py --pg-url postgresql://user@host:5432/db
-                                       [--warehouse PATH] [--schema marts]
+    smartcart-publish-postgres --pg-url postgresql://user@host:5432/db
+                               [--warehouse PATH] [--schema marts]
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
-from load_raw import load_wheel_extension, quote_identifier, quote_literal
-from public_marts import DEFAULT_WAREHOUSE, MartError, open_marts
+
+from smartcart.load_raw import load_wheel_extension, quote_identifier, quote_literal
+from smartcart.public_marts import DEFAULT_WAREHOUSE, MartError, open_marts
 
 PG = "pg"  # the attached PostgreSQL database
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")

@@ -19,9 +19,13 @@ loaded before.
 Mapping is textual only (renames, constants, reordering date parts): nothing is cast here,
 so a bad value reaches staging unchanged and is quarantined there with a reason.
 
-    python scripts/load_raw.py --raw export.csv --format online_retail --database wh.duckdb
+    smartcart-load --raw export.csv --format online_retail --database wh.duckdb
 
 Every failure is a ``LoadError`` whose message is one line naming the problem and the fix.
+
+Besides ``load``, the steps another engine's loader reuses (smartcart/spark_warehouse.py) are
+public: ``check_raw_path``, ``text_suffix``, ``normalise_text`` (the strict count and the
+normalised copy) and ``select_list`` (the contract columns as SQL, in a ``Dialect``).
 """
 
 from __future__ import annotations
@@ -191,7 +195,9 @@ class FileCount:
     sheets: list[str] = field(default_factory=list)
 
 
-def _text_type(path: Path) -> str | None:
+def text_suffix(path: Path) -> str | None:
+    """The text-export suffix of ``path`` (``.csv``, ``.tsv`` or ``.txt``, gzipped or not; a key
+    of TEXT_TYPES), or None for any other file (Parquet, Excel)."""
     name = path.name.lower().removesuffix(".gz")
     return next((suffix for suffix in TEXT_TYPES if name.endswith(suffix)), None)
 
@@ -230,7 +236,7 @@ def _header_dialect(path: Path, line: str, encoding: str) -> tuple[str, list[str
             f"cannot read {path}: its header is not valid {encoding} text; set ENCODING= to "
             "the export's encoding (e.g. ENCODING=latin-1, cp1252 or utf-16)"
         )
-    delimiter = TEXT_TYPES[_text_type(path)] or max(DELIMITERS, key=line.count)
+    delimiter = TEXT_TYPES[text_suffix(path)] or max(DELIMITERS, key=line.count)
     header = next(csv.reader([line], delimiter=delimiter, strict=True), [])
     names = [name.strip() or f"column{i}" for i, name in enumerate(header)]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -291,7 +297,7 @@ def _records(path: Path, encoding: str, count: FileCount) -> Iterator[list[str]]
             yield [str(count.records), str(first_line), reason or "", detail or "", *fields]
 
 
-def _normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
+def normalise_text(path: Path, encoding: str, normalised: Path) -> FileCount:
     """Write every record of ``path`` to ``normalised`` (UTF-8, one plain dialect) and return
     the count; a damaged gzip stream or an uncountable file fails in one line."""
     count = FileCount()
@@ -409,7 +415,7 @@ WHOLE_NUMBER_ID = r"regexp_replace({}, '^\s*([0-9]+)\.0+\s*$', '\1')"
 @dataclass(frozen=True)
 class Dialect:
     """The SQL spelling the select list is written in: DuckDB's (the default) or Spark's
-    (scripts/spark_warehouse.py), which quotes names with backticks, writes regex back-references
+    (smartcart/spark_warehouse.py), which quotes names with backticks, writes regex back-references
     as ``$1`` and calls text ``string``."""
 
     quote_identifier: Callable[[str], str] = quote_identifier
@@ -417,7 +423,7 @@ class Dialect:
     text_type: str = "varchar"
 
 
-def _select_list(format_name: str, header: list[str], dialect: Dialect = Dialect()) -> list[str]:
+def select_list(format_name: str, header: list[str], dialect: Dialect = Dialect()) -> list[str]:
     """The contract columns as SQL over an export with columns ``header``."""
     mappings = FORMATS[format_name]
     present = set(header)
@@ -445,7 +451,8 @@ def _select_list(format_name: str, header: list[str], dialect: Dialect = Dialect
     return select
 
 
-def _check_path(raw_path: Path) -> None:
+def check_raw_path(raw_path: Path) -> None:
+    """Refuse, in one line, a RAW that is a folder, missing or empty."""
     if raw_path.is_dir():
         raise LoadError(f"RAW is a folder, not a file: {raw_path}; give the export file")
     if not raw_path.is_file():
@@ -476,7 +483,7 @@ MANIFEST_COLUMNS = (
     " file_record_count bigint, unreadable_record_count bigint, blank_line_count bigint,"
     " first_row_number bigint, loaded_at timestamp with time zone, load_seconds double"
 )
-# History carried from the previously published warehouse (scripts/build_warehouse.py fills
+# History carried from the previously published warehouse (smartcart/build_warehouse.py fills
 # them; empty in a file loaded on its own): the columns of the history marts of the same
 # names.
 HISTORY_TABLES = {
@@ -610,12 +617,12 @@ def load(
     started = time.monotonic()
     if format_name not in FORMATS:
         raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
-    _check_path(raw_path)
+    check_raw_path(raw_path)
     database.parent.mkdir(parents=True, exist_ok=True)
     normalised = database.with_name(database.name + ".records.csv")
     try:
-        if _text_type(raw_path):
-            count = _normalise_text(raw_path, encoding, normalised)
+        if text_suffix(raw_path):
+            count = normalise_text(raw_path, encoding, normalised)
         elif raw_path.name.lower().endswith(".xlsx"):
             count = _count_workbook(raw_path)
         else:
@@ -652,7 +659,7 @@ def _load_into(
                 first_line = str(error).strip().splitlines()[0]
                 raise LoadError(f"cannot read {raw_path}: {first_line}") from error
             select = ",\n    ".join(
-                _record_columns(count, offset) + list(load_values) + _select_list(format_name, header)
+                _record_columns(count, offset) + list(load_values) + select_list(format_name, header)
             )
             con.execute(f"insert into {table}\nselect\n    {select}\nfrom {reader}")
         rows = con.sql(f"select count(*) from {table} where load_id = {load_id}").fetchall()[0][0]

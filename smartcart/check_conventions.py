@@ -161,7 +161,7 @@ def check(manifest: dict) -> list[str]:
             else:
                 violations.append(f"{path}: {message}")
     violations += [
-        f"scripts/check_conventions.py: exception no longer needed, remove it: {rule} {subject}"
+        f"smartcart/check_conventions.py: exception no longer needed, remove it: {rule} {subject}"
         for rule, subject in EXCEPTIONS
         if (rule, subject) not in used
     ]
@@ -183,8 +183,13 @@ def _exposure_violations(manifest: dict) -> list[str]:
     return violations
 
 
-def main(argv: list[str]) -> int:
-    manifest_path = Path(argv[1] if len(argv) > 1 else "target/manifest.json")
+def main(argv: list[str] | None = None) -> int:
+    """``smartcart-check-conventions [MANIFEST]`` (default target/manifest.json)."""
+    args = sys.argv[1:] if argv is None else argv
+    manifest_path = Path(args[0] if args else "target/manifest.json")
+    if not manifest_path.is_file():
+        print(f"smartcart: no dbt manifest at {manifest_path}; run dbt parse first", file=sys.stderr)
+        return 2
     violations = check(json.loads(manifest_path.read_text()))
     for violation in violations:
         print(violation)
@@ -193,4 +198,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -5,7 +5,7 @@ columns), in a folder beside the warehouse (default ``warehouse/smartcart_parque
 The export is written into a temporary folder next to the target and swapped in only when
 complete, so a reader sees the previous export or the new one, never a half-written one.
 
-    python scripts/export_marts.py [--warehouse PATH] [--out DIR]
+    smartcart-export [--warehouse PATH] [--out DIR]
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from load_raw import quote_literal
-from public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts
+
+from smartcart.load_raw import quote_literal
+from smartcart.public_marts import DEFAULT_WAREHOUSE, MartError, as_of_date, open_marts
 
 
 def default_out(warehouse: Path) -> Path:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from load_raw import quote_identifier, quote_literal
+
+from smartcart.load_raw import quote_identifier, quote_literal
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = PROJECT_DIR / "target" / "manifest.json"
