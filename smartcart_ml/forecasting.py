@@ -79,6 +79,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import date
 from typing import TypeVar
 
@@ -1098,17 +1099,36 @@ def fill_closed_days(y: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
     (which shifts the weekly cycle) nor zero (which the models would learn as a sales drop);
     their forecasts stay 0 regardless (:func:`_finalize`).
     """
-    s = pd.Series(y)
-    by_weekday = s.groupby(dates.day_of_week.to_numpy()).transform(
-        lambda g: g.interpolate(limit_direction="both")
-    )
-    return by_weekday.interpolate(limit_direction="both").fillna(0.0).to_numpy()
+    filled = np.array(y, dtype=float)
+    weekday = dates.day_of_week.to_numpy()
+    for day in range(7):
+        filled[weekday == day] = _interpolate_gaps(filled[weekday == day])
+    return np.nan_to_num(_interpolate_gaps(filled), nan=0.0)
 
 
-def _fit_ets(y: np.ndarray, damped_trend: bool) -> ETSModel:
-    """Fit ETS(A,N,A) or ETS(A,Ad,A) with period 7 and heuristic initial states."""
+def _interpolate_gaps(values: np.ndarray) -> np.ndarray:
+    """Linear interpolation over the NaN of ``values`` by position, the nearest value at
+    either end; all-NaN input is returned as it is."""
+    known = np.isfinite(values)
+    if known.all() or not known.any():
+        return values
+    positions = np.arange(len(values))
+    return np.where(known, values, np.interp(positions, positions[known], values[known]))
+
+
+def _fit_ets(y: np.ndarray, damped_trend: bool):
+    """Fit ETS(A,N,A) or ETS(A,Ad,A) with period 7 and heuristic initial states.
+
+    ``ets_weekly`` and ``ets_aicc`` both fit ETS(A,N,A) to the same windows of a series
+    (one candidate's origins after the other's): the fits are cached by the values' bytes.
+    """
+    return _fit_ets_cached(np.ascontiguousarray(y, dtype=float).tobytes(), damped_trend)
+
+
+@lru_cache(maxsize=4 * DEFAULT_SETTINGS.n_origins)
+def _fit_ets_cached(values: bytes, damped_trend: bool):
     model = ETSModel(
-        pd.Series(y),
+        pd.Series(np.frombuffer(values)),
         error="add",
         trend="add" if damped_trend else None,
         damped_trend=damped_trend,
