@@ -27,11 +27,10 @@ Candidate models
 ``ets_weekly``
     statsmodels ``ETSModel`` (additive error, no trend, additive weekly
     seasonality) on ``log1p(value)``, i.e. multiplicative weekly seasonality
-    on the original scale, with heuristic initial states (only the two
-    smoothing parameters are optimised). Closed days are imputed before
-    fitting (ETS cannot skip observations). A damped trend was left out: it
-    costs ~4x the fit time. Intervals are the model's exact Gaussian forecast
-    variance.
+    on the original scale, with heuristic initial states (only the
+    smoothing parameters are optimised). Closed days are filled before
+    fitting (:func:`fill_closed_days`; ETS cannot skip observations).
+    Intervals are the model's exact Gaussian forecast variance.
 ``regression_calendar``
     statsmodels ``SARIMAX`` regression with ARIMA(0,1,1) errors (a local
     level, which tracks drifts in level better than stationary AR(1) errors
@@ -39,10 +38,21 @@ Candidate models
     store-closure flag (a day physical stores close but, say, online sales go
     on is far from an ordinary holiday) and,
     with at least a year of history, three yearly Fourier pairs. Closed days
-    are missing values, which the Kalman filter skips. Regression
+    are missing values, which the Kalman filter skips (filling them instead
+    raised its backtest MASE on the real Online Retail file from 0.848 to
+    0.871: the holiday flag already explains the open holidays). Regression
     coefficients live in the state vector (``mle_regression=False``) and the
     scale is concentrated out, so only the MA coefficient is optimised.
     Intervals come from ``get_forecast`` and include coefficient uncertainty.
+``theta``
+    The Theta method (statsmodels ``ThetaModel``: SES with half the linear
+    trend's drift) on ``log1p(value)``, closed days filled, additively
+    deseasonalised with period 7. Gaussian intervals from the SES-with-drift
+    forecast variance (see :func:`_theta`).
+``ets_aicc``
+    ETS chosen by AICc between ETS(A,N,A) (as ``ets_weekly``) and ETS(A,Ad,A)
+    (damped additive trend), on ``log1p(value)`` with closed days filled,
+    refitted and re-chosen at every origin; intervals as ``ets_weekly``.
 
 For the log models the back-transformed mean ``expm1(E[log1p y])`` is the
 forecast median, which is the MAE-optimal point forecast; interval bounds
@@ -54,7 +64,8 @@ Closed days
 A day is closed if the caller flags it (``is_closed``) or if it falls on an
 *always-closed weekday*: a weekday with zero value on at least 90 % of its
 days while the remaining weekdays are not sparse. Closed days are dropped
-from model targets (missing / imputed), excluded from scoring, and forecast
+from model targets (missing, or filled for the models that need every day:
+:func:`fill_closed_days`), excluded from scoring, and forecast
 as exactly 0 with zero-width intervals, as are future dates in
 ``closed_dates_future`` (every series) and input rows *after* ``as_of_date``
 flagged ``is_closed`` (that series only). The closure calendar is treated as
@@ -69,6 +80,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -79,6 +91,8 @@ from scipy.optimize import minimize_scalar
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.seasonal import seasonal_decompose
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
 
@@ -1076,31 +1090,109 @@ def _from_log_gaussian(mean: np.ndarray, variance: np.ndarray) -> _Prediction:
     return _Prediction(*(np.expm1(mean + z * sd) for z in (0.0, -_Z80, _Z80, -_Z95, _Z95)))
 
 
-def _impute_closed(y: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
-    """Fill closed days: interpolate between the same weekday's neighbouring weeks,
-    then over time for weekdays that are never open."""
-    s = pd.Series(y)
-    by_weekday = s.groupby(dates.day_of_week.to_numpy()).transform(
-        lambda g: g.interpolate(limit_direction="both")
+def fill_closed_days(y: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Fill closed days (NaN) for fitting models that need every day of the weekly grid.
+
+    A closed day takes the linear interpolation between the same weekday's nearest open
+    weeks before and after it (the nearest one's value at either end); a weekday never open
+    is interpolated over time between its neighbouring days. Closed days are neither dropped
+    (which shifts the weekly cycle) nor zero (which the models would learn as a sales drop);
+    their forecasts stay 0 regardless (:func:`_finalize`).
+    """
+    filled = np.array(y, dtype=float)
+    weekday = dates.day_of_week.to_numpy()
+    for day in range(7):
+        filled[weekday == day] = _interpolate_gaps(filled[weekday == day])
+    return np.nan_to_num(_interpolate_gaps(filled), nan=0.0)
+
+
+def _interpolate_gaps(values: np.ndarray) -> np.ndarray:
+    """Linear interpolation over the NaN of ``values`` by position, the nearest value at
+    either end; all-NaN input is returned as it is."""
+    known = np.isfinite(values)
+    if known.all() or not known.any():
+        return values
+    positions = np.arange(len(values))
+    return np.where(known, values, np.interp(positions, positions[known], values[known]))
+
+
+def _fit_ets(y: np.ndarray, damped_trend: bool):
+    """Fit ETS(A,N,A) or ETS(A,Ad,A) with period 7 and heuristic initial states.
+
+    ``ets_weekly`` and ``ets_aicc`` both fit ETS(A,N,A) to the same windows of a series
+    (one candidate's origins after the other's): the fits are cached by the values' bytes.
+    """
+    return _fit_ets_cached(np.ascontiguousarray(y, dtype=float).tobytes(), damped_trend)
+
+
+@lru_cache(maxsize=4 * DEFAULT_SETTINGS.n_origins)
+def _fit_ets_cached(values: bytes, damped_trend: bool):
+    model = ETSModel(
+        pd.Series(np.frombuffer(values)),
+        error="add",
+        trend="add" if damped_trend else None,
+        damped_trend=damped_trend,
+        seasonal="add",
+        seasonal_periods=7,
+        initialization_method="heuristic",
     )
-    return by_weekday.interpolate(limit_direction="both").fillna(0.0).to_numpy()
+    return model.fit(disp=False, maxiter=_MAXITER)
+
+
+def _ets_forecast(fit, n_steps: int) -> _Prediction:
+    """An ETS fit's exact Gaussian forecast, back-transformed from the log1p scale."""
+    n_obs = int(fit.nobs)
+    pred = fit.get_prediction(start=n_obs, end=n_obs + n_steps - 1)
+    return _from_log_gaussian(pred.predicted_mean, pred.var_pred_mean)
 
 
 def _ets_weekly(w: _Window) -> _Prediction:
-    """ETS(A,N,A) with period 7 on log1p values, closed days imputed."""
-    y = _impute_closed(_log_target(w.y), w.dates)
+    """ETS(A,N,A) with period 7 on log1p values, closed days filled."""
     with _quiet_fit():
-        model = ETSModel(
-            pd.Series(y),
-            error="add",
-            trend=None,
-            seasonal="add",
-            seasonal_periods=7,
-            initialization_method="heuristic",
-        )
-        fit = model.fit(disp=False, maxiter=_MAXITER)
-        pred = fit.get_prediction(start=len(y), end=len(y) + len(w.future) - 1)
-    return _from_log_gaussian(pred.predicted_mean, pred.var_pred_mean)
+        fit = _fit_ets(fill_closed_days(_log_target(w.y), w.dates), damped_trend=False)
+    return _ets_forecast(fit, len(w.future))
+
+
+def _ets_aicc(w: _Window) -> _Prediction:
+    """ETS on log1p values, closed days filled: of ETS(A,N,A) and ETS(A,Ad,A) the one with
+    the lower AICc (an undamped trend was never chosen on the real file and extrapolates
+    badly over 90 days)."""
+    y = fill_closed_days(_log_target(w.y), w.dates)
+    with _quiet_fit():
+        fit = min((_fit_ets(y, damped_trend=d) for d in (False, True)), key=lambda f: f.aicc)
+    return _ets_forecast(fit, len(w.future))
+
+
+def _theta(w: _Window) -> _Prediction:
+    """The Theta method (statsmodels ``ThetaModel``, theta = 2) on log1p values, closed
+    days filled, additively deseasonalised with period 7.
+
+    Deseasonalising here rather than in ``ThetaModel`` keeps the seasonal index for the
+    future days at hand. Intervals use the forecast variance of the SES-with-drift form of
+    Theta, ``sigma2 * (1 + (h - 1) * alpha**2)``, with ``sigma2`` the in-sample one-step
+    SES error variance; ``ThetaModel.prediction_intervals`` grows the variance by
+    ``1 + (alpha - 1)**2`` per step instead and covered every backtest day.
+    """
+    y = fill_closed_days(_log_target(w.y), w.dates)
+    seasonal = seasonal_decompose(y, model="additive", period=7).seasonal
+    x = y - seasonal
+    with _quiet_fit():
+        fit = ThetaModel(x, deseasonalize=False).fit()
+    alpha = float(fit.params["alpha"])
+    steps = np.arange(len(w.future))
+    point = fit.forecast(len(w.future)).to_numpy() + seasonal[(len(y) + steps) % 7]
+    return _from_log_gaussian(point, _ses_error_variance(x, alpha) * (1 + steps * alpha**2))
+
+
+def _ses_error_variance(x: np.ndarray, alpha: float) -> float:
+    """Mean squared one-step error of simple exponential smoothing started at ``x[0]``
+    (``ThetaModel``'s own initialisation)."""
+    level, sse = x[0], 0.0
+    for value in x[1:]:
+        error = value - level
+        sse += error * error
+        level += alpha * error
+    return sse / max(len(x) - 1, 1)
 
 
 def _calendar_features(
@@ -1157,5 +1249,7 @@ CANDIDATES: dict[str, Callable[[_Window], _Prediction]] = {
     BASELINE_MODEL: _seasonal_naive,
     "ets_weekly": _ets_weekly,
     "regression_calendar": _regression_calendar,
+    "theta": _theta,
+    "ets_aicc": _ets_aicc,
 }
 """Candidate models in tie-break order (the baseline wins ties)."""

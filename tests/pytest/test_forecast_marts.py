@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from conftest import query
 
 
@@ -48,6 +49,29 @@ def test_served_total_revenue_model_beats_the_seasonal_naive(online_retail: Path
     assert set(buckets) == {"1-7", "8-14", "15-28", "all"}
     assert buckets["all"] == n_points == buckets["1-7"] + buckets["8-14"] + buckets["15-28"]
     assert n_points > 8 * 28 * 5 / 7  # most days open (no Saturdays, a few holidays)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met yet (measured as of 2011-05-31: served ets_aicc MASE 0.844, 80% coverage 0.918)",
+)
+def test_served_total_forecast_as_of_three_months_before_the_end_beats_the_naive_by_a_fifth(
+    online_retail_as_of: Path,
+):
+    # The forecasting target of the predictions issue, on the rebuild as of 31 May 2011: over
+    # the rolling origins of its backtest, the served total model's 28-day MAE is at most 0.80x
+    # the trading-day weekly seasonal naive's, with 80% intervals covering 75-85% of the days.
+    ((model_name, mase, coverage_80, n_origins),) = query(
+        online_retail_as_of,
+        """
+        select model_name, mase, coverage_80, n_origins from marts.forecast_accuracy
+        where series_level = 'total' and is_chosen and horizon_bucket = 'all'
+        """,
+    )
+    figures = f"{model_name}: MASE {mase}, 80% coverage {coverage_80}, {n_origins} origins"
+    assert n_origins >= 8, figures
+    assert mase <= Decimal("0.80"), figures
+    assert Decimal("0.75") <= coverage_80 <= Decimal("0.85"), figures
 
 
 def test_online_retail_forecasts_every_series_and_closes_saturdays(online_retail: Path):

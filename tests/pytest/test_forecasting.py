@@ -7,17 +7,20 @@ import pytest
 from smartcart_ml.forecasting import (
     ACCURACY_COLUMNS,
     BASELINE_MODEL,
+    CANDIDATES,
     FORECAST_COLUMNS,
     FORECAST_TABLE_COLUMNS,
     ForecastSettings,
     backtest_all,
     backtest_origins,
     backtest_table,
+    fill_closed_days,
     forecast_all,
     forecast_table,
     reconcile_to_total,
     serve_all,
 )
+from smartcart_ml.forecasting import _Window as Window
 
 WEEKLY = np.array([0.8, 0.9, 0.95, 1.0, 1.2, 1.5, 0.65])
 
@@ -146,7 +149,7 @@ def test_closed_days_are_zero_and_excluded_from_scoring():
     n_open = sum(int(((w.day_of_week != 5) & ~((w.month == 12) & (w.day == 25))).sum()) for w in windows)
     overall = result.accuracy[result.accuracy["horizon_bucket"] == "all"]
     assert (overall["n_points"] == n_open).all()
-    assert set(overall["model_name"]) == {"seasonal_naive_7", "ets_weekly", "regression_calendar"}
+    assert set(overall["model_name"]) == set(CANDIDATES)
 
 
 def test_near_zero_series_have_ordered_nonnegative_intervals():
@@ -457,3 +460,73 @@ def test_warehouse_tables_keep_their_types_when_nothing_can_be_backtested():
     assert [str(t) for t in relation.types] == ["DATE", "VARCHAR", "BIGINT"]
     assert relation.fetchall()[0][0] == as_of.date() + pd.Timedelta(days=1)
     assert served["forecast_note"].iloc[0].startswith("short series (1 days")
+
+
+NO_DATES = np.array([], dtype="datetime64[D]")
+
+
+def window(values: np.ndarray, start: str, n_future: int) -> Window:
+    """A candidate model's input: ``values`` from ``start`` (NaN = closed), no calendars."""
+    dates = pd.date_range(start, periods=len(values), freq="D")
+    future = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=n_future, freq="D")
+    return Window(y=values, dates=dates, future=future, holidays=NO_DATES, store_closures=NO_DATES)
+
+
+def test_closed_days_are_filled_from_the_same_weekday_of_neighbouring_weeks():
+    dates = pd.date_range("2024-01-01", periods=21, freq="D")  # three weeks from a Monday
+    y = np.arange(21, dtype=float) * 10
+    y[[0, 7]] = np.nan  # the first two Mondays: both take the next open Monday's 140
+    y[9] = np.nan  # a Wednesday between 20 and 160: their midpoint
+    y[dates.day_of_week == 5] = np.nan  # Saturdays never open: between Friday and Sunday
+    expected = np.arange(21, dtype=float) * 10
+    expected[[0, 7]] = 140
+    expected[9] = 90
+    np.testing.assert_array_equal(fill_closed_days(y, dates), expected)
+
+
+def test_theta_forecasts_a_line_with_half_its_slope_and_a_weekly_cycle_exactly():
+    # log1p(y) = 3 + 0.01 t: no weekly cycle, SES's best alpha is 1 (each one-step error is
+    # the slope), so Theta forecasts last + slope / 2 per day, with variance 0.01^2 h.
+    n, steps = 120, np.arange(1, 11)
+    line = CANDIDATES["theta"](window(np.expm1(3 + 0.01 * np.arange(n)), "2024-01-01", 10))
+    np.testing.assert_allclose(np.log1p(line.forecast), 3 + 0.01 * (n - 1) + 0.01 * steps / 2, atol=1e-5)
+    np.testing.assert_allclose(
+        np.log1p(line.upper_80) - np.log1p(line.forecast), 1.2816 * 0.01 * np.sqrt(steps), rtol=1e-3
+    )
+    # A pure weekly cycle is continued exactly, with zero-width intervals.
+    cycle = np.log([0.8, 0.9, 0.95, 1.0, 1.2, 1.5, 0.65]) + 5
+    weekly = CANDIDATES["theta"](window(np.expm1(np.tile(cycle, 16)), "2024-01-01", 10))
+    np.testing.assert_allclose(weekly.forecast, np.expm1(np.tile(cycle, 2)[:10]))
+    np.testing.assert_allclose(weekly.upper_95, weekly.lower_95, atol=1e-9)
+
+
+def test_ets_by_aicc_takes_the_damped_trend_of_a_growing_series():
+    # 1% growth a day under a weekly cycle: AICc prefers the damped trend, whose forecast
+    # keeps growing over four weeks; the no-trend ETS stays flat.
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2024-01-01", periods=140, freq="D")
+    log_y = 5 + 0.01 * np.arange(140) + np.log(WEEKLY)[days.day_of_week] + rng.normal(0, 0.05, 140)
+    w = window(np.expm1(log_y), "2024-01-01", 28)
+    chosen, flat = CANDIDATES["ets_aicc"](w), CANDIDATES["ets_weekly"](w)
+    assert chosen.forecast[21:].sum() / chosen.forecast[:7].sum() > 1.1
+    assert flat.forecast[21:].sum() / flat.forecast[:7].sum() == pytest.approx(1, abs=0.02)
+
+
+def test_new_candidates_ignore_closed_days_and_keep_valid_intervals():
+    # Saturdays closed and a closed week (NaN): theta and ets_aicc fit on the filled grid,
+    # their backtest scores open days only and their served closed days are exactly 0.
+    as_of = "2024-06-30"
+    dates = pd.date_range(end=as_of, periods=200, freq="D")
+    values = seasonal_values(200, as_of, seed=5)
+    closed = (dates >= "2024-04-01") & (dates <= "2024-04-07")
+    values[(dates.day_of_week == 5) | closed] = 0.0
+    result = forecast_all(
+        daily_series(values, as_of, closed=closed), as_of, ForecastSettings(horizon=14, n_origins=3, n_jobs=1)
+    )
+    overall = result.accuracy[result.accuracy["horizon_bucket"] == "all"].set_index("model_name")
+    assert {"theta", "ets_aicc"} <= set(overall.index)
+    assert (overall.loc[["theta", "ets_aicc"], "mase"] < 1.2).all()
+    assert set(overall["n_points"]) == {3 * 24}
+    saturday = pd.DatetimeIndex(result.forecasts["forecast_date"]).day_of_week == 5
+    assert (result.forecasts.loc[saturday, "upper_95"] == 0).all()
+    assert_valid_intervals(result.forecasts)
