@@ -51,8 +51,9 @@ pytestmark = pytest.mark.build
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    """History (the first 80% of the lines), the daily file (the rest, with the history's
-    last lines re-sent), and both as one file."""
+    """History (the first 60% of the lines, up to mid-September, so that the first build's
+    90-day churn window has closed by the daily file's end), the daily file (the rest, with
+    the history's last lines re-sent), and both as one file."""
     folder = tmp_path_factory.mktemp("exports")
     generated = folder / "generated.csv"
     subprocess.run(
@@ -65,7 +66,7 @@ def exports(tmp_path_factory) -> dict[str, Path]:
         capture_output=True,
     )
     header, *lines = generated.read_text().splitlines(keepends=True)
-    split = int(len(lines) * 0.8)
+    split = int(len(lines) * 0.6)
     while lines[split] == lines[split - 1]:  # the generator writes a duplicate right after its line
         split += 1
     parts = {
@@ -127,7 +128,13 @@ def runs(tmp_path_factory, exports) -> dict:
     results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
     if results["rebuild"][2] != 0:
         pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
-    return {"appended": appended, "rebuilt": rebuilt, "inbox": inbox, "daily": results["daily"]}
+    return {
+        "history": history,
+        "appended": appended,
+        "rebuilt": rebuilt,
+        "inbox": inbox,
+        "daily": results["daily"],
+    }
 
 
 def test_appended_marts_equal_one_full_build(runs):
@@ -252,6 +259,45 @@ def test_segments_are_archived_and_compared_between_builds(runs):
     )
     assert {row[0] for row in drift} == names
     assert all(row[1] == 1 and row[3].startswith(f"Segment {row[0]} holds ") for row in drift)
+
+
+def test_predictions_are_archived_and_scored_by_band_once_their_churn_window_closed(runs):
+    history, appended = runs["history"], runs["appended"]
+    scored = "select customer_id, as_of_date, churn_probability, churn_risk_band from marts.{}"
+    # Build 1's predictions are carried as they were made, beside build 2's own, in both runs.
+    assert sorted(query(appended, scored.format("prediction_history where build_id = 1"))) == sorted(
+        query(history, scored.format("customer_predictions"))
+    )
+    assert sorted(query(appended, scored.format("prediction_history where build_id = 2"))) == sorted(
+        query(appended, scored.format("customer_predictions"))
+    )
+    builds = "select distinct build_id from marts.prediction_history order by 1"
+    assert query(runs["rebuilt"], builds) == [(1,), (2,)]
+    # Build 1's bands against the orders its customers then placed (fct_orders) in the 90 days
+    # after its as-of date, which the daily file brought; build 2's window is still open.
+    expected = query(
+        appended,
+        "select churn_risk_band, count(*), avg(churn_probability), count(*) filter (where not exists ("
+        " select 1 from marts.fct_orders as orders where orders.customer_id = predictions.customer_id"
+        " and orders.invoice_type = 'order' and orders.invoice_date > predictions.as_of_date"
+        " and orders.invoice_date <= predictions.as_of_date + 90))"
+        " from marts.prediction_history as predictions where build_id = 1 group by 1 order by 1",
+    )
+    tracked = query(
+        appended,
+        "select churn_risk_band, customers_predicted, mean_churn_probability, churned_customers,"
+        " build_id, observed_churn_share - mean_churn_probability = churn_gap"
+        " from marts.churn_band_tracking order by churn_risk_band",
+    )
+    assert [row[:2] + (pytest.approx(row[2]),) + row[3:] for row in expected] == [row[:4] for row in tracked]
+    assert all(row[4:] == (1, True) for row in tracked)
+    assert 0 < sum(row[3] for row in expected) < sum(row[1] for row in expected)  # some churned, not all
+    drift = query(
+        appended,
+        "select subject, reference_build_id, finding from marts.model_drift where drift_kind = 'churn_band'",
+    )
+    assert sorted(row[0] for row in drift) == [f"{row[0]} churn risk" for row in expected]
+    assert all(row[1] == 1 and row[2].startswith("Customers of build 1 (as of ") for row in drift)
 
 
 @pytest.fixture(scope="module")
