@@ -39,6 +39,8 @@ ARCHIVE_MARTS = {
     "forecast_observations",
     "forecast_tracking",
     "segment_history",
+    "prediction_history",
+    "churn_band_tracking",
     "model_drift",
 }
 # The real Online Retail file's last months, appended one by one onto the months before them.
@@ -173,7 +175,9 @@ def test_load_and_build_history_balance_and_survive_a_full_rebuild(runs):
     raw_lines = dict(query(appended, "select load_id, count(*) from raw.invoice_lines group by load_id"))
     for load_id, _, lines, accepted, rejected, _ in appended_loads:
         assert lines == raw_lines[load_id] == accepted + rejected
-    assert appended_loads[1][5] == f"already_loaded: {RESENT_LINES}"
+    # The daily file's own bad lines keep their reasons; the re-sent ones are already_loaded.
+    reasons = dict(reason.split(": ") for reason in appended_loads[1][5].split(", "))
+    assert reasons["already_loaded"] == str(RESENT_LINES)
     # The full rebuild carries the first load as recorded and adds its own.
     rebuilt_loads = query(rebuilt, history)
     assert rebuilt_loads[0] == appended_loads[0]
@@ -354,15 +358,38 @@ def test_online_retail_appended_by_month_equals_one_full_build(online_retail_app
         ).fetchall()[0]
         (lines,) = con.sql("select count(*) from rebuilt.marts.quarantined_invoice_lines").fetchall()[0]
     assert unmatched == 0 and lines > 0
+    # One load per file, each balanced (lines = accepted + rejected) and holding its file's lines.
     loads = query(
-        online_retail_appended, "select file_name, as_of_date from marts.load_history order by load_id"
+        online_retail_appended,
+        "select file_name, as_of_date, line_count, accepted_line_count + rejected_line_count"
+        " from marts.load_history order by load_id",
     )
+    folder = online_retail_appended.parent
+    files = [folder / "history.csv", *(folder / "inbox" / f"{month}.csv" for month in APPENDED_MONTHS)]
+    file_lines = [len(file.read_text(encoding="utf-8").splitlines()) - 1 for file in files]
     assert loads == [
-        ("history.csv", dt.date(2011, 6, 30)),
-        ("2011-07.csv", dt.date(2011, 7, 31)),
-        ("2011-08.csv", dt.date(2011, 8, 31)),
+        (file.name, as_of, lines, lines)
+        for file, as_of, lines in zip(
+            files, (dt.date(2011, 6, 30), dt.date(2011, 7, 31), dt.date(2011, 8, 31)), file_lines, strict=True
+        )
     ]
-    # Build 3 scores the forecasts of builds 1 (as of June) and 2 (as of July).
+    builds = "select build_id, as_of_date, build_mode, last_load_id from marts.build_history order by 1"
+    assert query(online_retail_appended, builds) == [
+        (1, dt.date(2011, 6, 30), "full", 1),
+        (2, dt.date(2011, 7, 31), "append", 2),
+        (3, dt.date(2011, 8, 31), "append", 3),
+    ]
+    # Build 3 scores the forecasts of every earlier build (as of June, as of July) against what
+    # followed: each from the day after its as-of date to the end of August.
+    observed = query(
+        online_retail_appended,
+        "select build_id, min(forecast_date), max(forecast_date) from marts.forecast_observations"
+        " where series_level = 'total' group by build_id order by build_id",
+    )
+    assert observed == [
+        (1, dt.date(2011, 7, 1), dt.date(2011, 8, 31)),
+        (2, dt.date(2011, 8, 1), dt.date(2011, 8, 31)),
+    ]
     scored = query(
         online_retail_appended,
         "select min(first_origin_date), max(last_origin_date), sum(n_points)"
