@@ -16,7 +16,8 @@ cleaned up by the next one. Readers that hold the published file open (BI tools,
 keep reading the old file until they reconnect; the build never writes to it.
 
 History: the history marts of the previously published warehouse (``load_history``,
-``build_history``, ``forecast_history``, ``segment_history``) are copied into raw tables of the build file before
+``build_history``, ``forecast_history``, ``segment_history``,
+``prediction_history``) are copied into raw tables of the build file before
 dbt runs, and the build's own row is added to build_history once ``dbt build`` has passed, so history survives
 every rebuild.
 ``--mode append`` starts the build file as a copy of the published warehouse and adds RAW to

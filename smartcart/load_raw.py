@@ -514,6 +514,11 @@ HISTORY_TABLES = {
         " mean_frequency double, mean_monetary double, mean_avg_order_value double,"
         " mean_return_rate double, mean_tenure_days double"
     ),
+    "prediction_history": (
+        "build_id bigint, as_of_date date, customer_id varchar, churn_probability double,"
+        " churn_risk_band varchar, churn_model_name varchar, churn_window_days integer,"
+        " expected_orders_90d double, expected_revenue_90d decimal(18,4), value_model_name varchar"
+    ),
 }
 
 

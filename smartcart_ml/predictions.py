@@ -128,6 +128,18 @@ class PredictionSettings:
     medium_clv_share: float = 0.5  # down to the top 50% medium, the rest low
 
 
+def _in_grain_order(customer_days: pd.DataFrame) -> pd.DataFrame:
+    """The days sorted by their grain (customer_id, activity_date), dates as datetimes.
+
+    Sums of floating-point revenue depend on the order they are added in (to the last bits),
+    and DuckDB returns a view's rows in no fixed order (it differs between two warehouses with
+    the same rows, e.g. one built in full and one appended month by month). Those last bits
+    can move a gradient-boosting bin edge, so every feature and label is summed in this one
+    order: the same days always give the same predictions."""
+    days = customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"]))
+    return days.sort_values(["customer_id", "activity_date"], kind="stable", ignore_index=True)
+
+
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
@@ -138,7 +150,7 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     gets their tenure), recency against the usual and the longest gap, and the share of days
     with a net return (negative net revenue)."""
     cutoff = pd.Timestamp(cutoff)
-    days = customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"]))
+    days = _in_grain_order(customer_days)
     days = days[days["activity_date"] <= cutoff]
     age = (cutoff - days["activity_date"]).dt.days
     ordered = days["order_count"] > 0
@@ -204,8 +216,9 @@ def labels_after(customer_days: pd.DataFrame, customers: pd.Index, cutoff, horiz
     """Orders and net revenue of each of ``customers`` in ``(cutoff, cutoff + horizon_days]``,
     and ``churned`` = no order in that window."""
     cutoff = pd.Timestamp(cutoff)
-    dates = pd.to_datetime(customer_days["activity_date"])
-    window = customer_days[(dates > cutoff) & (dates <= cutoff + pd.Timedelta(days=horizon_days))]
+    days = _in_grain_order(customer_days)
+    dates = days["activity_date"]
+    window = days[(dates > cutoff) & (dates <= cutoff + pd.Timedelta(days=horizon_days))]
     totals = (
         window.groupby("customer_id")[["order_count", "net_revenue"]].sum().reindex(customers, fill_value=0)
     )

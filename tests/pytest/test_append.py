@@ -40,6 +40,8 @@ ARCHIVE_MARTS = {
     "forecast_observations",
     "forecast_tracking",
     "segment_history",
+    "prediction_history",
+    "churn_band_tracking",
     "model_drift",
 }
 # The real Online Retail file's last months, appended one by one onto the months before them.
@@ -52,8 +54,9 @@ pytestmark = pytest.mark.build
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    """History (the first 80% of the lines), the daily file (the rest, with the history's
-    last lines re-sent), and both as one file."""
+    """History (the first 60% of the lines, up to mid-September, so that the first build's
+    90-day churn window has closed by the daily file's end), the daily file (the rest, with
+    the history's last lines re-sent), and both as one file."""
     folder = tmp_path_factory.mktemp("exports")
     generated = folder / "generated.csv"
     subprocess.run(
@@ -67,7 +70,7 @@ def exports(tmp_path_factory) -> dict[str, Path]:
         capture_output=True,
     )
     header, *lines = generated.read_text().splitlines(keepends=True)
-    split = int(len(lines) * 0.8)
+    split = int(len(lines) * 0.6)
     while lines[split] == lines[split - 1]:  # the generator writes a duplicate right after its line
         split += 1
     parts = {
@@ -128,7 +131,13 @@ def runs(tmp_path_factory, exports) -> dict:
     results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
     if results["rebuild"][2] != 0:
         pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
-    return {"appended": appended, "rebuilt": rebuilt, "inbox": inbox, "daily": results["daily"]}
+    return {
+        "history": history,
+        "appended": appended,
+        "rebuilt": rebuilt,
+        "inbox": inbox,
+        "daily": results["daily"],
+    }
 
 
 def test_appended_marts_equal_one_full_build(runs):
@@ -167,7 +176,9 @@ def test_load_and_build_history_balance_and_survive_a_full_rebuild(runs):
     raw_lines = dict(query(appended, "select load_id, count(*) from raw.invoice_lines group by load_id"))
     for load_id, _, lines, accepted, rejected, _ in appended_loads:
         assert lines == raw_lines[load_id] == accepted + rejected
-    assert appended_loads[1][5] == f"already_loaded: {RESENT_LINES}"
+    # The daily file's own bad lines keep their reasons; the re-sent ones are already_loaded.
+    reasons = dict(reason.split(": ") for reason in appended_loads[1][5].split(", "))
+    assert reasons["already_loaded"] == str(RESENT_LINES)
     # The full rebuild carries the first load as recorded and adds its own.
     rebuilt_loads = query(rebuilt, history)
     assert rebuilt_loads[0] == appended_loads[0]
@@ -255,6 +266,45 @@ def test_segments_are_archived_and_compared_between_builds(runs):
     assert all(row[1] == 1 and row[3].startswith(f"Segment {row[0]} holds ") for row in drift)
 
 
+def test_predictions_are_archived_and_scored_by_band_once_their_churn_window_closed(runs):
+    history, appended = runs["history"], runs["appended"]
+    scored = "select customer_id, as_of_date, churn_probability, churn_risk_band from marts.{}"
+    # Build 1's predictions are carried as they were made, beside build 2's own, in both runs.
+    assert sorted(query(appended, scored.format("prediction_history where build_id = 1"))) == sorted(
+        query(history, scored.format("customer_predictions"))
+    )
+    assert sorted(query(appended, scored.format("prediction_history where build_id = 2"))) == sorted(
+        query(appended, scored.format("customer_predictions"))
+    )
+    builds = "select distinct build_id from marts.prediction_history order by 1"
+    assert query(runs["rebuilt"], builds) == [(1,), (2,)]
+    # Build 1's bands against the orders its customers then placed (fct_orders) in the 90 days
+    # after its as-of date, which the daily file brought; build 2's window is still open.
+    expected = query(
+        appended,
+        "select churn_risk_band, count(*), avg(churn_probability), count(*) filter (where not exists ("
+        " select 1 from marts.fct_orders as orders where orders.customer_id = predictions.customer_id"
+        " and orders.invoice_type = 'order' and orders.invoice_date > predictions.as_of_date"
+        " and orders.invoice_date <= predictions.as_of_date + 90))"
+        " from marts.prediction_history as predictions where build_id = 1 group by 1 order by 1",
+    )
+    tracked = query(
+        appended,
+        "select churn_risk_band, customers_predicted, mean_churn_probability, churned_customers,"
+        " build_id, observed_churn_share - mean_churn_probability = churn_gap"
+        " from marts.churn_band_tracking order by churn_risk_band",
+    )
+    assert [row[:2] + (pytest.approx(row[2]),) + row[3:] for row in expected] == [row[:4] for row in tracked]
+    assert all(row[4:] == (1, True) for row in tracked)
+    assert 0 < sum(row[3] for row in expected) < sum(row[1] for row in expected)  # some churned, not all
+    drift = query(
+        appended,
+        "select subject, reference_build_id, finding from marts.model_drift where drift_kind = 'churn_band'",
+    )
+    assert sorted(row[0] for row in drift) == [f"{row[0]} churn risk" for row in expected]
+    assert all(row[1] == 1 and row[2].startswith("Customers of build 1 (as of ") for row in drift)
+
+
 @pytest.fixture(scope="module")
 def online_retail_appended(tmp_path_factory) -> Path:
     """The Online Retail file up to June 2011 built, then July and August appended by the
@@ -309,15 +359,38 @@ def test_online_retail_appended_by_month_equals_one_full_build(online_retail_app
         ).fetchall()[0]
         (lines,) = con.sql("select count(*) from rebuilt.marts.quarantined_invoice_lines").fetchall()[0]
     assert unmatched == 0 and lines > 0
+    # One load per file, each balanced (lines = accepted + rejected) and holding its file's lines.
     loads = query(
-        online_retail_appended, "select file_name, as_of_date from marts.load_history order by load_id"
+        online_retail_appended,
+        "select file_name, as_of_date, line_count, accepted_line_count + rejected_line_count"
+        " from marts.load_history order by load_id",
     )
+    folder = online_retail_appended.parent
+    files = [folder / "history.csv", *(folder / "inbox" / f"{month}.csv" for month in APPENDED_MONTHS)]
+    file_lines = [len(file.read_text(encoding="utf-8").splitlines()) - 1 for file in files]
     assert loads == [
-        ("history.csv", dt.date(2011, 6, 30)),
-        ("2011-07.csv", dt.date(2011, 7, 31)),
-        ("2011-08.csv", dt.date(2011, 8, 31)),
+        (file.name, as_of, lines, lines)
+        for file, as_of, lines in zip(
+            files, (dt.date(2011, 6, 30), dt.date(2011, 7, 31), dt.date(2011, 8, 31)), file_lines, strict=True
+        )
     ]
-    # Build 3 scores the forecasts of builds 1 (as of June) and 2 (as of July).
+    builds = "select build_id, as_of_date, build_mode, last_load_id from marts.build_history order by 1"
+    assert query(online_retail_appended, builds) == [
+        (1, dt.date(2011, 6, 30), "full", 1),
+        (2, dt.date(2011, 7, 31), "append", 2),
+        (3, dt.date(2011, 8, 31), "append", 3),
+    ]
+    # Build 3 scores the forecasts of every earlier build (as of June, as of July) against what
+    # followed: each from the day after its as-of date to the end of August.
+    observed = query(
+        online_retail_appended,
+        "select build_id, min(forecast_date), max(forecast_date) from marts.forecast_observations"
+        " where series_level = 'total' group by build_id order by build_id",
+    )
+    assert observed == [
+        (1, dt.date(2011, 7, 1), dt.date(2011, 8, 31)),
+        (2, dt.date(2011, 8, 1), dt.date(2011, 8, 31)),
+    ]
     scored = query(
         online_retail_appended,
         "select min(first_origin_date), max(last_origin_date), sum(n_points)"

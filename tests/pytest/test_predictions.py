@@ -87,6 +87,19 @@ def test_labels_count_the_horizon_after_the_cutoff():
     assert p.labels_after(HAND, pd.Index(["A"]), CUTOFF, 9)["churned"].tolist() == [1]  # Feb 10 is day 10
 
 
+def test_features_and_labels_do_not_depend_on_the_order_of_the_days():
+    # DuckDB hands a view's rows over in no fixed order (a warehouse appended month by month
+    # and one built in full order them differently); revenue sums must not move in the last bit.
+    days = synthetic_days(customers=60)
+    shuffled = days.sample(frac=1, random_state=3)
+    features = p.features_as_of(days, "2023-09-30")
+    pd.testing.assert_frame_equal(p.features_as_of(shuffled, "2023-09-30"), features, check_exact=True)
+    labels = p.labels_after(days, features.index, "2023-09-30", 90)
+    pd.testing.assert_frame_equal(
+        p.labels_after(shuffled, features.index, "2023-09-30", 90), labels, check_exact=True
+    )
+
+
 def test_naive_rate_extrapolates_orders_per_day_over_at_least_the_horizon():
     features = p.features_as_of(HAND, CUTOFF)
     # A: 3 orders over max(31, 90) days; B: 1 order over max(61, 90) days; times 90.

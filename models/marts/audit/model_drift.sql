@@ -5,7 +5,10 @@
     - forecast_error: each series × model with observed forecasts (forecast_observations,
       days within the backtest horizon); drift when, in each of the last var
       drift_forecast_weeks consecutive weeks of forecast dates, the live MAE was above the
-      MAE its backtests promised for the same days. -#}
+      MAE its backtests promised for the same days;
+    - churn_band: each churn risk band of the latest build in churn_band_tracking (the latest
+      whose churn window has closed); drift when the share of its customers that churned is
+      more than var drift_churn_band_threshold from the churn probability it predicted. -#}
 {%- set share_threshold = var('drift_segment_share_threshold') %}
 {%- set weeks = var('drift_forecast_weeks') %}
 with
@@ -19,6 +22,12 @@ segment_history as (
 observations as (
 
     select * from {{ ref('forecast_observations') }}
+
+),
+
+churn_bands as (
+
+    select * from {{ ref('churn_band_tracking') }}
 
 ),
 
@@ -213,11 +222,52 @@ forecast_drift as (
 
 ),
 
+latest_churn_build as (
+
+    select max(build_id) as build_id
+    from churn_bands
+
+),
+
+latest_churn_bands as (
+
+    select churn_bands.*
+    from churn_bands
+    inner join latest_churn_build
+        on churn_bands.build_id = latest_churn_build.build_id
+
+),
+
+churn_band_drift as (
+
+    select
+        'churn_band' as drift_kind,
+        churn_risk_band || ' churn risk' as subject,
+        build_id as reference_build_id,
+        observed_churn_share as current_value,
+        mean_churn_probability as reference_value,
+        threshold,
+        is_drift,
+        'Customers of build ' || cast(build_id as {{ dbt.type_string() }}) || ' (as of '
+        || cast(as_of_date as {{ dbt.type_string() }}) || ') in the ' || churn_risk_band
+        || ' churn-risk band: ' || cast(round(100 * mean_churn_probability, 1) as {{ dbt.type_string() }})
+        || '% predicted to place no order in ' || cast(churn_window_days as {{ dbt.type_string() }})
+        || ' days, ' || cast(round(100 * observed_churn_share, 1) as {{ dbt.type_string() }}) || '% of '
+        || cast(customers_predicted as {{ dbt.type_string() }}) || ' did not: '
+        || case when is_drift then 'off by more than' else 'within' end
+        || ' the ' || cast(round(100 * threshold, 1) as {{ dbt.type_string() }})
+        || '-point threshold.' as finding
+    from latest_churn_bands
+
+),
+
 unioned as (
 
     select * from segment_drift
     union all
     select * from forecast_drift
+    union all
+    select * from churn_band_drift
 
 ),
 
