@@ -302,6 +302,18 @@ def _chart(results: dict, output: Path) -> bool:
     return True
 
 
+def _record(output: Path, keys: list[str], result: dict) -> None:
+    """Put ``result`` at ``keys`` of results.json, read again just before (another benchmark
+    run may have written its entries meanwhile), and print it."""
+    results = json.loads(output.read_text()) if output.exists() else {}
+    entry = results
+    for key in keys[:-1]:
+        entry = entry.setdefault(key, {})
+    entry[keys[-1]] = result
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(result, indent=2), flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -335,15 +347,13 @@ def main() -> int:
     if args.scale and args.real and REAL_FILE.is_file():
         runs.append(("real Online Retail", REAL_FILE, "online_retail"))
     output = BENCHMARK_DIR / "results.json"
-    results = json.loads(output.read_text()) if output.exists() else {}
     for dataset, export, format_name in runs:
-        results[dataset] = run(dataset, export, format_name)
-        output.write_text(json.dumps(results, indent=2) + "\n")
-        print(json.dumps(results[dataset], indent=2), flush=True)
+        result = run(dataset, export, format_name)
+        _record(output, [dataset], result)
     for dataset, export in generated if args.append else []:
-        results.setdefault("append", {})[dataset] = run_append(dataset, export)
-        output.write_text(json.dumps(results, indent=2) + "\n")
-        print(json.dumps(results["append"][dataset], indent=2), flush=True)
+        result = run_append(dataset, export)
+        _record(output, ["append", dataset], result)
+    results = json.loads(output.read_text()) if output.exists() else {}
     if not _chart(results, BENCHMARK_DIR / "scale.png"):
         print("matplotlib is not installed: no chart written", file=sys.stderr)
     return 0
