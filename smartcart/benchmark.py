@@ -16,6 +16,13 @@ generate, publish) into a scratch folder with its own dbt target folder, measuri
   the time each phase's first output line reached the benchmark;
 - thread-seconds per node type and the ten slowest nodes, from the build's run_results.json.
 
+Append (``--append``, on by default; ``--no-scale`` skips everything above): each generated
+export is split into its history (every line but those of its last invoice day) and that day;
+the history is built in full, then the day is appended to it (``--mode append``), and both
+builds are measured as above. The share is the append's wall over the full build's, next to
+the seconds of the incremental models and of the rest of the DAG in each, in the "append"
+section of results.json.
+
 Results go to benchmarks/results.json, keyed by dataset (a rerun replaces that entry), and a
 chart of time and memory against lines to benchmarks/scale.png when matplotlib is installed.
 Speed and memory targets are judged here, never in timed tests.
@@ -24,6 +31,7 @@ Speed and memory targets are judged here, never in timed tests.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import gzip
 import json
@@ -78,8 +86,13 @@ class _PeakMemory(threading.Thread):
             time.sleep(0.2)
 
 
-def _build(raw: Path, format_name: str, scratch: Path) -> dict:
-    """Build ``raw`` into ``scratch``; wall, phases, peak memory and dbt's per-node results."""
+# The models an append build updates in place (macro incremental_materialization).
+INCREMENTAL_MODELS = ("int_invoice_lines_validated", "fct_sales_lines", "fct_orders")
+
+
+def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> dict:
+    """Build ``raw`` into ``scratch`` (``mode`` append: onto the warehouse already there);
+    wall, phases, peak memory and dbt's per-node results."""
     env = {**os.environ, "DBT_TARGET_PATH": str(scratch / "target"), "DBT_LOG_PATH": str(scratch / "logs")}
     command = [
         sys.executable,
@@ -91,6 +104,8 @@ def _build(raw: Path, format_name: str, scratch: Path) -> dict:
         format_name,
         "--warehouse",
         str(scratch / "smartcart.duckdb"),
+        "--mode",
+        mode,
     ]
     load_before = os.getloadavg()
     start = time.perf_counter()
@@ -111,6 +126,7 @@ def _build(raw: Path, format_name: str, scratch: Path) -> dict:
         raise SystemExit(f"benchmark build failed: {' '.join(command)}\n{''.join(tail)}")
     ends = [*list(marks.values())[1:], wall]
     run_results = json.loads((scratch / "target" / "run_results.json").read_text())
+    manifest = json.loads((scratch / "target" / "manifest.json").read_text())
     return {
         "wall_seconds": round(wall, 1),
         "phase_seconds": {name: round(end - begin, 1) for (name, begin), end in zip(marks.items(), ends)},
@@ -118,7 +134,23 @@ def _build(raw: Path, format_name: str, scratch: Path) -> dict:
         "load_average": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
         "warehouse_mib": round((scratch / "smartcart.duckdb").stat().st_size / 2**20),
         **_node_summary(run_results),
+        "model_seconds_by_kind": _model_seconds_by_kind(run_results, manifest),
     }
+
+
+def _model_seconds_by_kind(run_results: dict, manifest: dict) -> dict:
+    """Thread-seconds of the incremental models, the Python (ML) models and the other SQL models."""
+    kinds = {"incremental": 0.0, "python": 0.0, "other sql": 0.0}
+    for result in run_results["results"]:
+        node = manifest["nodes"].get(result["unique_id"], {})
+        if node.get("resource_type") != "model":
+            continue
+        if node["name"] in INCREMENTAL_MODELS:
+            kind = "incremental"
+        else:
+            kind = "python" if node["language"] == "python" else "other sql"
+        kinds[kind] += result["execution_time"]
+    return {kind: round(seconds, 1) for kind, seconds in kinds.items()}
 
 
 def _node_summary(run_results: dict) -> dict:
@@ -155,6 +187,64 @@ def _generated_export(customers: int) -> Path:
     return export
 
 
+def _is_date(text: str) -> bool:
+    try:
+        return len(text) == 10 and bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
+def _last_day_split(export: Path) -> tuple[Path, Path]:
+    """The export as two files beside it (cached): its history, every line but those dated on
+    its last invoice day, and that day's lines (the file of one appended day)."""
+    history = export.with_name(export.name.replace(".csv.gz", "_history.csv.gz"))
+    day = export.with_name(export.name.replace(".csv.gz", "_last_day.csv"))
+    if history.exists() and day.exists():
+        return history, day
+    with gzip.open(export, "rt", encoding="utf-8", newline="") as source:
+        rows = csv.reader(source)
+        header = next(rows)
+        date_field = header.index("invoice_date")
+        today = dt.date.today().isoformat()
+        # The latest well-formed invoice date that is not in the future (the as-of date).
+        last = max(
+            day
+            for day in (row[date_field][:10] for row in rows if len(row) > date_field)
+            if _is_date(day) and day <= today
+        )
+    with (
+        gzip.open(export, "rt", encoding="utf-8", newline="") as source,
+        gzip.open(history, "wt", encoding="utf-8", newline="") as history_file,
+        day.open("w", encoding="utf-8", newline="") as day_file,
+    ):
+        rows = csv.reader(source)
+        next(rows)
+        writers = [csv.writer(file, lineterminator="\n") for file in (history_file, day_file)]
+        for writer in writers:
+            writer.writerow(header)
+        for row in rows:
+            on_last_day = len(row) > date_field and row[date_field][:10] == last
+            writers[on_last_day].writerow(row)
+    return history, day
+
+
+def run_append(dataset: str, export: Path) -> dict:
+    """The export's history built in full, then its last day appended to that warehouse."""
+    history, day = _last_day_split(export)
+    with tempfile.TemporaryDirectory(dir=BENCHMARK_DIR) as scratch:
+        full = _build(history, "smartcart", Path(scratch))
+        append = _build(day, "smartcart", Path(scratch), mode="append")
+    return {
+        "dataset": dataset,
+        "history_lines": _line_count(history),
+        "appended_lines": _line_count(day),
+        "append_share_of_full_build": round(append["wall_seconds"] / full["wall_seconds"], 3),
+        "full_build": full,
+        "append": append,
+        "conditions": _conditions(),
+    }
+
+
 def _line_count(export: Path) -> int:
     opener = gzip.open if export.suffix == ".gz" else open
     with opener(export, "rb") as handle:
@@ -176,13 +266,17 @@ def run(dataset: str, export: Path, format_name: str) -> dict:
         "raw_lines": lines,
         "lines_per_second": round(lines / build["wall_seconds"]),
         **build,
-        "conditions": (
-            f"{dt.date.today()}, commit {_commit()}, {platform.machine()}, "
-            f"{len(os.sched_getaffinity(0))} cores, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GiB;"
-            " one build at a time by this benchmark, other load as in load_average (1-minute,"
-            " before and after)"
-        ),
+        "conditions": _conditions(),
     }
+
+
+def _conditions() -> str:
+    return (
+        f"{dt.date.today()}, commit {_commit()}, {platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} cores, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') // 2**30} GiB;"
+        " one build at a time by this benchmark, other load as in load_average (1-minute,"
+        " before and after)"
+    )
 
 
 def _chart(results: dict, output: Path) -> bool:
@@ -195,7 +289,8 @@ def _chart(results: dict, output: Path) -> bool:
     except ImportError:
         return False
     curve = sorted(
-        (r for r in results.values() if r["dataset"].startswith("generated")), key=lambda r: r["raw_lines"]
+        (r for name, r in results.items() if name != "append" and r["dataset"].startswith("generated")),
+        key=lambda r: r["raw_lines"],
     )
     lines = [r["raw_lines"] / 1e6 for r in curve]
     figure, (wall, memory) = plt.subplots(1, 2, figsize=(8, 3))
@@ -206,6 +301,18 @@ def _chart(results: dict, output: Path) -> bool:
     figure.tight_layout()
     figure.savefig(output, dpi=100)
     return True
+
+
+def _record(output: Path, keys: list[str], result: dict) -> None:
+    """Put ``result`` at ``keys`` of results.json, read again just before (another benchmark
+    run may have written its entries meanwhile), and print it."""
+    results = json.loads(output.read_text()) if output.exists() else {}
+    entry = results
+    for key in keys[:-1]:
+        entry = entry.setdefault(key, {})
+    entry[keys[-1]] = result
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(result, indent=2), flush=True)
 
 
 def main() -> int:
@@ -223,16 +330,31 @@ def main() -> int:
         default=True,
         help="also build the real Online Retail file of ../shared/data",
     )
+    parser.add_argument(
+        "--scale",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the full builds of the generated sizes (and the real file, --real)",
+    )
+    parser.add_argument(
+        "--append",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one generated day appended to each generated size, against its full build",
+    )
     args = parser.parse_args()
-    runs = [(f"generated, {n} customers", _generated_export(n), "smartcart") for n in args.customers]
-    if args.real and REAL_FILE.is_file():
+    generated = [(f"generated, {n} customers", _generated_export(n)) for n in args.customers]
+    runs = [(dataset, export, "smartcart") for dataset, export in generated] if args.scale else []
+    if args.scale and args.real and REAL_FILE.is_file():
         runs.append(("real Online Retail", REAL_FILE, "online_retail"))
     output = BENCHMARK_DIR / "results.json"
-    results = json.loads(output.read_text()) if output.exists() else {}
     for dataset, export, format_name in runs:
-        results[dataset] = run(dataset, export, format_name)
-        output.write_text(json.dumps(results, indent=2) + "\n")
-        print(json.dumps(results[dataset], indent=2), flush=True)
+        result = run(dataset, export, format_name)
+        _record(output, [dataset], result)
+    for dataset, export in generated if args.append else []:
+        result = run_append(dataset, export)
+        _record(output, ["append", dataset], result)
+    results = json.loads(output.read_text()) if output.exists() else {}
     if not _chart(results, BENCHMARK_DIR / "scale.png"):
         print("matplotlib is not installed: no chart written", file=sys.stderr)
     return 0

@@ -238,6 +238,18 @@ def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
                 con.execute(f"insert into raw.{name} select {names} from {source}")
 
 
+def _dbt_build_command(building: Path, mode: str, as_of: str | None) -> list[str]:
+    """``dbt build``; in append mode the incremental models (int_invoice_lines_validated,
+    fct_sales_lines, fct_orders) only add and rewrite rows, so an AS_OF before the published
+    as-of date, which takes lines out, rebuilds them in full (--full-refresh). A full build's
+    file is new, so dbt builds every model in full anyway."""
+    if mode != "append" or as_of is None:
+        return ["build"]
+    with duckdb.connect(str(building), read_only=True) as con:
+        (published,) = con.sql("select as_of_date from intermediate.int_as_of_date").fetchone()
+    return ["build", "--full-refresh"] if dt.date.fromisoformat(as_of) < published else ["build"]
+
+
 def _smartcart_version() -> str:
     with (PROJECT_DIR / "pyproject.toml").open("rb") as file:
         return tomllib.load(file)["project"]["version"]
@@ -578,7 +590,7 @@ def build(
         count = load(building, raw, format_name, encoding, append=mode == "append")
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
-        failures = run_dbt(building, ["build"], as_of)
+        failures = run_dbt(building, _dbt_build_command(building, mode, as_of), as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
         _record_build(building, mode, started)

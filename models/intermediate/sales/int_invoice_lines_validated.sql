@@ -1,11 +1,22 @@
 {#- Every staged line with its line type, amounts and, if it cannot be used, the first failing
     check as rejection_reason (codes and order: seed rejection_reasons). A table, because the
-    duplicate window runs once here and both fct_sales_lines and the quarantine read it. -#}
-{{ config(materialized='table') }}
+    duplicate window runs once here and both fct_sales_lines and the quarantine read it.
+    Incremental on DuckDB: an append build validates the new load's lines, every earlier copy
+    of an exact line they repeat (the copies number the occurrences that decide already_loaded
+    and duplicate_line) and the earlier lines whose after_as_of_date decision the as-of date
+    can change, with every copy of those; every other line keeps its decision, which no later
+    line can change (a copy is numbered after the lines before it). validated_in_load_id marks
+    the lines validated by the latest build, which the incremental models downstream rebuild. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='invoice_line_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
 
 with
 
-invoice_lines as (
+staged_lines as (
 
     select * from {{ ref('stg_smartcart__invoice_lines') }}
 
@@ -23,10 +34,59 @@ as_of_date as (
 
 ),
 
+{% if is_incremental() %}
+
+validated_before as (
+
+    select * from {{ this }}
+
+),
+
+revalidated_hashes as (
+
+    select staged_lines.raw_line_hash
+    from staged_lines
+    where staged_lines.load_id > (select max(validated_before.load_id) from validated_before)
+
+    union
+
+    select validated_before.raw_line_hash
+    from validated_before
+    cross join as_of_date
+    where
+        validated_before.rejection_reason = 'after_as_of_date'
+        or validated_before.invoice_date > as_of_date.as_of_date
+
+),
+
+{% endif %}
+
+invoice_lines as (
+
+    select * from staged_lines
+    {% if is_incremental() -%}
+        where load_id > (select max(validated_before.load_id) from validated_before)
+
+        {#- The earlier lines as staged, from this table (staging would hash every raw line
+            again); DuckDB-only syntax, as this branch only runs on DuckDB. #}
+        union all by name
+
+        select validated_before.* exclude (
+            validated_in_load_id, is_charge, line_type, raw_line_occurrence, first_load_id,
+            rejection_reason, net_amount, cost_amount
+        )
+        from validated_before
+        inner join revalidated_hashes
+            on validated_before.raw_line_hash = revalidated_hashes.raw_line_hash
+    {%- endif %}
+
+),
+
 classified as (
 
     select
         invoice_lines.*,
+        max(invoice_lines.load_id) over () as validated_in_load_id,
         charge_codes.charge_code is not null as is_charge,
         case
             when invoice_lines.invoice_kind = 'adjustment' then 'adjustment'
@@ -41,35 +101,41 @@ classified as (
         ) as raw_line_occurrence,
         min(invoice_lines.load_id) over (
             partition by invoice_lines.raw_line_hash
-        ) as first_load_id,
-        as_of_date.as_of_date
+        ) as first_load_id
     from invoice_lines
     left join charge_codes
         on upper(invoice_lines.product_id) = upper(charge_codes.charge_code)
-    cross join as_of_date
 
 ),
 
 final as (
 
     select
-        *,
+        classified.*,
         case
-            when unreadable_reason is not null then unreadable_reason
-            when invoice_id is null then 'missing_invoice_id'
-            when invoiced_at is null then 'unparseable_date'
-            when product_id is null then 'missing_product'
-            when quantity is null or unit_price is null or has_unparseable_amount
+            when classified.unreadable_reason is not null then classified.unreadable_reason
+            when classified.invoice_id is null then 'missing_invoice_id'
+            when classified.invoiced_at is null then 'unparseable_date'
+            when classified.product_id is null then 'missing_product'
+            when
+                classified.quantity is null
+                or classified.unit_price is null
+                or classified.has_unparseable_amount
                 then 'unparseable_number'
-            when quantity = 0 then 'zero_quantity'
-            when unit_price <= 0 and line_type != 'adjustment' then 'nonpositive_price'
-            when invoice_date > as_of_date then 'after_as_of_date'
-            when raw_line_occurrence > 1 and load_id > first_load_id then 'already_loaded'
-            when raw_line_occurrence > 1 then 'duplicate_line'
+            when classified.quantity = 0 then 'zero_quantity'
+            when classified.unit_price <= 0 and classified.line_type != 'adjustment'
+                then 'nonpositive_price'
+            when classified.invoice_date > as_of_date.as_of_date then 'after_as_of_date'
+            when
+                classified.raw_line_occurrence > 1
+                and classified.load_id > classified.first_load_id
+                then 'already_loaded'
+            when classified.raw_line_occurrence > 1 then 'duplicate_line'
         end as rejection_reason,
-        gross_amount - coalesce(discount_amount, 0) as net_amount,
-        quantity * unit_cost as cost_amount
+        classified.gross_amount - coalesce(classified.discount_amount, 0) as net_amount,
+        classified.quantity * classified.unit_cost as cost_amount
     from classified
+    cross join as_of_date
 
 )
 

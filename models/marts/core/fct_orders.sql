@@ -1,8 +1,87 @@
+{#- Incremental on DuckDB: an append build rebuilds every invoice with a line its validation
+    touched (validated_in_load_id = the latest load) and every order of those invoices'
+    customers, before and after (a new order can renumber a customer's earlier orders), and
+    replaces those rows; no other invoice can change. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='invoice_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('int_invoice_lines_validated') }}
+
 with
+
+all_sales_lines as (
+
+    select * from {{ ref('fct_sales_lines') }}
+
+),
+
+{% if is_incremental() %}
+
+validated_lines as (
+
+    select * from {{ ref('int_invoice_lines_validated') }}
+
+),
+
+orders_before as (
+
+    select * from {{ this }}
+
+),
+
+changed_invoices as (
+
+    select distinct invoice_id
+    from validated_lines
+    where
+        validated_in_load_id = (select max(validated_in_load_id) from validated_lines)
+        and rejection_reason is null
+
+),
+
+changed_customers as (
+
+    select all_sales_lines.customer_id
+    from all_sales_lines
+    inner join changed_invoices
+        on all_sales_lines.invoice_id = changed_invoices.invoice_id
+    where all_sales_lines.customer_id is not null
+
+    union
+
+    select orders_before.customer_id
+    from orders_before
+    inner join changed_invoices
+        on orders_before.invoice_id = changed_invoices.invoice_id
+    where orders_before.customer_id is not null
+
+),
+
+rebuilt_invoices as (
+
+    select changed_invoices.invoice_id from changed_invoices
+
+    union
+
+    select all_sales_lines.invoice_id
+    from all_sales_lines
+    inner join changed_customers
+        on all_sales_lines.customer_id = changed_customers.customer_id
+
+),
+
+{% endif %}
 
 sales_lines as (
 
-    select * from {{ ref('fct_sales_lines') }}
+    select * from all_sales_lines
+    {% if is_incremental() -%}
+        where invoice_id in (select rebuilt_invoices.invoice_id from rebuilt_invoices)
+    {%- endif %}
 
 ),
 
@@ -83,6 +162,13 @@ final as (
         cast(customer_order_number as integer) as customer_order_number,
         coalesce(customer_order_number = 1, false) as is_first_order
     from numbered
+    {% if is_incremental() -%}
+        {#- An invoice rebuilt only for another customer's line keeps its row: its own
+            customer's orders were not all rebuilt, so its order number would be partial. -#}
+        where
+            invoice_id in (select changed_invoices.invoice_id from changed_invoices)
+            or customer_id in (select changed_customers.customer_id from changed_customers)
+    {%- endif %}
 
 )
 

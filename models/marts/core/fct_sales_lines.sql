@@ -1,8 +1,38 @@
+{#- Incremental on DuckDB: an append build rewrites the accepted lines its validation touched
+    (validated_in_load_id = the latest load); no other line's values can change. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='invoice_line_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('int_invoice_lines_validated') }}
+
 with
 
 accepted_lines as (
 
     select * from {{ ref('int_invoice_lines_accepted') }}
+
+),
+
+{% if is_incremental() %}
+
+validated_lines as (
+
+    select * from {{ ref('int_invoice_lines_validated') }}
+
+),
+
+{% endif %}
+
+changed_lines as (
+
+    select * from accepted_lines
+    {% if is_incremental() -%}
+        where validated_in_load_id = (select max(validated_in_load_id) from validated_lines)
+    {%- endif %}
 
 ),
 
@@ -28,7 +58,7 @@ final as (
         cast(net_amount as {{ money_type() }}) as net_amount,
         cast(cost_amount as {{ money_type() }}) as cost_amount,
         cast(net_amount - cost_amount as {{ money_type() }}) as margin_amount
-    from accepted_lines
+    from changed_lines
 
 )
 
