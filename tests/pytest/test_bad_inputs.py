@@ -488,6 +488,22 @@ def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: 
     assert _digest(warehouse) == before
 
 
+def test_an_invoice_id_reused_for_another_sale_is_refused(faults: dict, tmp_path: Path):
+    """Two sales under one invoice id (a till whose numbering restarted): one order of fct_orders
+    would merge them and give one customer's lines to the other. The build is refused, naming
+    the test, and the published file is untouched."""
+    warehouse = faults["warehouse"]
+    before = _digest(warehouse)
+    lines = _lines(40)
+    lines.append("100003,2024-03-20 10:00:00,999,P1,1,2.50")  # 100003: customer 503 on 2024-03-01
+    raw = _write(tmp_path / "reused.csv", "\n".join([HEADER, *lines]) + "\n")
+    line = _one_line_refusal(
+        run_build("--raw", raw, "--warehouse", warehouse, "--no-docs"), "dbt nodes failed"
+    )
+    assert "assert_invoice_ids_are_not_reused" in line
+    assert _digest(warehouse) == before
+
+
 # --- Plain dbt ---------------------------------------------------------------------------------
 
 
