@@ -128,6 +128,12 @@ class PredictionSettings:
     medium_clv_share: float = 0.5  # down to the top 50% medium, the rest low
 
 
+def _in_day_order(customer_days: pd.DataFrame) -> pd.DataFrame:
+    """The rows by customer and day: each customer's sums then add the same floats in the same
+    order whatever order the engine returned the rows in (DuckDB's and Spark's differ)."""
+    return customer_days.sort_values(["customer_id", "activity_date"], kind="stable")
+
+
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
@@ -138,7 +144,7 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     gets their tenure), recency against the usual and the longest gap, and the share of days
     with a net return (negative net revenue)."""
     cutoff = pd.Timestamp(cutoff)
-    days = customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"]))
+    days = _in_day_order(customer_days.assign(activity_date=pd.to_datetime(customer_days["activity_date"])))
     days = days[days["activity_date"] <= cutoff]
     age = (cutoff - days["activity_date"]).dt.days
     ordered = days["order_count"] > 0
@@ -204,6 +210,7 @@ def labels_after(customer_days: pd.DataFrame, customers: pd.Index, cutoff, horiz
     """Orders and net revenue of each of ``customers`` in ``(cutoff, cutoff + horizon_days]``,
     and ``churned`` = no order in that window."""
     cutoff = pd.Timestamp(cutoff)
+    customer_days = _in_day_order(customer_days)
     dates = pd.to_datetime(customer_days["activity_date"])
     window = customer_days[(dates > cutoff) & (dates <= cutoff + pd.Timedelta(days=horizon_days))]
     totals = (
