@@ -12,7 +12,8 @@ of profiles.yml (dbt-spark's session mode then reuses it):
    own ``model(dbt, session)`` is called here with every ``dbt.ref`` pulled to the driver as
    pandas (at most ``SPARK_ML_MAX_ROWS`` rows each) and its result written as the model's table;
    the last wave is the SQL rest;
-3. ``dbt test``: every data test and unit test, on the finished tables.
+3. ``dbt test``: every data test and unit test, on the finished tables;
+4. the build's row in ``build_history`` (``record_build``), as a passing DuckDB build adds it.
 
 The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehouse/spark``): its Derby
 metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
