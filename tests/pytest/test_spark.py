@@ -11,7 +11,7 @@ import pytest
 from compare_warehouses import checksums, compare
 from conftest import query
 
-# The Spark build takes 15-18 minutes on 2 cores: make test-slow, not make test.
+# The Spark build takes 6-7 minutes on 2 cores (README): make test-slow, not make test.
 pytestmark = pytest.mark.slow
 
 
