@@ -18,3 +18,16 @@
             then sum(case when {{ condition }} then {{ value }} end)
     end
 {%- endmacro %}
+
+{#- A floating-point amount (a ratio of money amounts, a model's prediction) as money, rounded
+    half away from zero at the 4th decimal of its decimal value, on every engine. A plain cast
+    rounds wherever the engine's conversion lands (DuckDB scales the binary double, Spark rounds
+    its shortest decimal text), which differs at an exact half of the 4th decimal; 10 decimals
+    first fix the decimal value both engines then round alike. -#}
+{% macro money_from_float(expression) -%}
+    {{ return(adapter.dispatch('money_from_float', 'smartcart')(expression)) }}
+{%- endmacro %}
+
+{% macro default__money_from_float(expression) -%}
+    cast(round(cast({{ expression }} as decimal(38, 10)), 4) as {{ money_type() }})
+{%- endmacro %}

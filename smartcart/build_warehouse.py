@@ -250,7 +250,8 @@ def _dbt_build_command(building: Path, mode: str, as_of: str | None) -> list[str
     return ["build", "--full-refresh"] if dt.date.fromisoformat(as_of) < published else ["build"]
 
 
-def _smartcart_version() -> str:
+def smartcart_version() -> str:
+    """The project's version (pyproject.toml), recorded with every published build."""
     with (PROJECT_DIR / "pyproject.toml").open("rb") as file:
         return tomllib.load(file)["project"]["version"]
 
@@ -272,7 +273,7 @@ def _record_build(building: Path, mode: str, started: float) -> None:
             " from raw.build_history",
             [
                 mode,
-                _smartcart_version(),
+                smartcart_version(),
                 kinds.count("model"),
                 kinds.count("seed"),
                 kinds.count("test"),

@@ -12,7 +12,8 @@ of profiles.yml (dbt-spark's session mode then reuses it):
    own ``model(dbt, session)`` is called here with every ``dbt.ref`` pulled to the driver as
    pandas (at most ``SPARK_ML_MAX_ROWS`` rows each) and its result written as the model's table;
    the last wave is the SQL rest;
-3. ``dbt test``: every data test and unit test, on the finished tables.
+3. ``dbt test``: every data test and unit test, on the finished tables;
+4. the build's row in ``build_history`` (``record_build``), as a passing DuckDB build adds it.
 
 The warehouse is the Spark folder (``spark/`` beside ``--warehouse``: ``warehouse/spark``): its Derby
 metastore and the tables' Parquet files. A build replaces the folder's tables in place; a
@@ -27,6 +28,7 @@ import json
 import os
 import runpy
 import shutil
+import time
 from pathlib import Path
 
 import jinja2
@@ -36,12 +38,16 @@ import yaml
 from smartcart.load_raw import (
     CONTRACT_COLUMNS,
     FORMATS,
+    HISTORY_TABLES,
+    LOAD_COLUMNS,
     RECORD_COLUMNS,
     Dialect,
     FileCount,
     LoadError,
     check_raw_path,
+    file_sha256,
     normalise_text,
+    quote_literal,
     select_list,
     text_suffix,
 )
@@ -92,8 +98,12 @@ def start_session():
 
 def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str) -> FileCount:
     """Replace ``raw.invoice_lines`` and ``raw.load_manifest`` with ``raw_path`` (a text export):
-    counted by load_raw's strict reader, read with Spark's CSV reader, every column as text."""
+    counted by load_raw's strict reader, read with Spark's CSV reader, every column as text, as
+    load 1 (a Spark build starts afresh), with the raw history tables (``HISTORY_TABLES``) empty,
+    as in a first DuckDB build."""
     from pyspark.sql.types import StringType, StructField, StructType
+
+    started = time.monotonic()
 
     if format_name not in FORMATS:
         raise LoadError(f"unknown format {format_name!r}; use one of {', '.join(sorted(FORMATS))}")
@@ -109,6 +119,7 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
             "loader does not port yet; build it on DuckDB, or export the raw contract (FORMAT=smartcart)"
         )
     normalised = spark_dir / "invoice_lines.records.csv"
+    loaded_at = spark.sql("select cast(current_timestamp() as string)").first()[0]
     try:
         count = normalise_text(raw_path, encoding, normalised)
         columns = [*RECORD_COLUMNS, *count.header]
@@ -128,9 +139,17 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
             "cast(source_line_number as bigint) as source_line_number",
             "nullif(unreadable_reason, '') as unreadable_reason",
             "nullif(unreadable_detail, '') as unreadable_detail",
+            f"cast(1 as bigint) as load_id, {quote_literal(raw_path.name)} as source_file",
+            f"cast({quote_literal(loaded_at)} as timestamp) as loaded_at",
             *select_list(format_name, count.header, SPARK),
         ]
         spark.sql("create schema if not exists raw")
+        for name, columns in HISTORY_TABLES.items():
+            spark_columns = columns.replace("timestamp with time zone", "timestamp").replace(
+                "varchar", "string"
+            )
+            spark.sql(f"drop table if exists raw.{name}")
+            spark.sql(f"create table raw.{name} ({spark_columns}) using parquet")
         spark.sql("drop table if exists raw.invoice_lines")
         spark.sql(
             "create table raw.invoice_lines using parquet as select\n    "
@@ -149,27 +168,36 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
     manifest = pd.DataFrame(
         [
             {
+                "load_id": 1,
                 "raw_table": "invoice_lines",
                 "source_file": str(raw_path),
+                "file_name": raw_path.name,
+                "file_sha256": file_sha256(raw_path),
                 "file_format": format_name,
                 "file_encoding": count.encoding,
                 "file_delimiter": count.delimiter,
                 "file_record_count": count.records,
                 "unreadable_record_count": count.unreadable,
                 "blank_line_count": count.blank_lines,
+                "first_row_number": 1,
+                "load_seconds": round(time.monotonic() - started, 3),
             }
         ]
     )
     spark.createDataFrame(manifest).createOrReplaceTempView("load_manifest_rows")
     spark.sql("drop table if exists raw.load_manifest")
     spark.sql(
-        "create table raw.load_manifest using parquet as select raw_table, source_file, file_format,"
-        " file_encoding, file_delimiter, cast(file_record_count as bigint) as file_record_count,"
+        "create table raw.load_manifest using parquet as select cast(load_id as bigint) as load_id,"
+        " raw_table, source_file, file_name, file_sha256, file_format, file_encoding, file_delimiter,"
+        " cast(file_record_count as bigint) as file_record_count,"
         " cast(unreadable_record_count as bigint) as unreadable_record_count,"
-        " cast(blank_line_count as bigint) as blank_line_count, current_timestamp() as loaded_at"
+        " cast(blank_line_count as bigint) as blank_line_count,"
+        " cast(first_row_number as bigint) as first_row_number,"
+        f" cast({quote_literal(loaded_at)} as timestamp) as loaded_at, load_seconds"
         " from load_manifest_rows"
     )
-    assert list(CONTRACT_COLUMNS) == spark.table("raw.invoice_lines").columns[len(RECORD_COLUMNS) :]
+    loaded = spark.table("raw.invoice_lines").columns
+    assert list(CONTRACT_COLUMNS) == loaded[len(RECORD_COLUMNS) + len(LOAD_COLUMNS) :]
     return count
 
 
@@ -316,8 +344,40 @@ def run_python_model(spark, manifest, node) -> None:
     )
 
 
+def record_build(spark, manifest, tests, started: float) -> None:
+    """Add this build's row to raw.build_history and marts.build_history, as the DuckDB build
+    does once its dbt build has passed: the nodes counted from the manifest (what ``dbt build``
+    would run), the test results from the passing ``dbt test``."""
+    from smartcart.build_warehouse import smartcart_version
+
+    kinds = [node.resource_type for node in manifest.nodes.values()]
+    statuses = [str(item.status) for item in tests.results]
+    counts = [
+        kinds.count("model"),
+        kinds.count("seed"),
+        kinds.count("test"),
+        len(manifest.unit_tests),
+        statuses.count("pass"),
+        statuses.count("warn"),
+        statuses.count("fail"),
+    ]
+    spark.sql(
+        "insert into raw.build_history select coalesce(max(build_id), 0) + 1, current_timestamp(),"
+        " (select as_of_date from intermediate.int_as_of_date), 'full',"
+        f" (select max(load_id) from raw.load_manifest), {quote_literal(smartcart_version())},"
+        f" {', '.join(str(count) for count in counts)}, {round(time.monotonic() - started, 1)}"
+        " from raw.build_history"
+    )
+    spark.sql(
+        "insert into marts.build_history select * from raw.build_history"
+        " where build_id = (select max(build_id) from raw.build_history)"
+    )
+
+
 def build(raw: Path, format_name: str, spark_dir: Path, as_of: str | None, encoding: str = "utf-8") -> int:
-    """Load, run the models wave by wave, test; return the number of records of the file."""
+    """Load, run the models wave by wave, test, record the build; return the number of records
+    of the file."""
+    started = time.monotonic()
     spark_dir = spark_dir.resolve()
     if spark_dir.exists() and any(spark_dir.iterdir()) and not (spark_dir / "metastore").is_dir():
         raise SparkBuildError(
@@ -338,5 +398,6 @@ def build(raw: Path, format_name: str, spark_dir: Path, as_of: str | None, encod
             _dbt(["run", "--select", *sql_models], as_of, manifest)
         for node in python_models:
             run_python_model(spark, manifest, node)
-    _dbt(["test"], as_of, manifest)  # every data test and unit test, on the finished tables
+    tests = _dbt(["test"], as_of, manifest)  # every data test and unit test, on the finished tables
+    record_build(spark, manifest, tests, started)
     return count.records

@@ -66,6 +66,20 @@ def test_a_changed_value_a_missing_table_and_a_new_column_are_reported(before: P
     assert "columns differ (removed [], added ['note'])" in result.stdout
 
 
+def test_the_run_columns_of_the_history_marts_are_not_compared(tmp_path: Path):
+    def history(name: str, loaded_at: str, load_seconds: float, line_count: int) -> Path:
+        return _warehouse(
+            tmp_path / name,
+            "create table marts.load_history (load_id bigint, loaded_at timestamp, load_seconds double,"
+            " line_count bigint)",
+            f"insert into marts.load_history values (1, '{loaded_at}', {load_seconds}, {line_count})",
+        )
+
+    first = history("first.duckdb", "2024-01-01 10:00:00", 1.5, 100)
+    assert _compare(first, history("later.duckdb", "2024-01-02 11:00:00", 9.25, 100)).returncode == 0
+    assert _compare(first, history("other.duckdb", "2024-01-01 10:00:00", 1.5, 101)).returncode == 1
+
+
 def test_duplicated_rows_do_not_cancel_out(before: Path, tmp_path: Path):
     # xor alone cannot see a row added twice; the row count and the hash sum can.
     doubled = _warehouse(

@@ -1,7 +1,7 @@
 """The bundled sample built on Apache Spark (dbt-spark session mode) gives every mart the DuckDB
 build gives (load_reconciliation and the quarantine included): the same tables, columns, row counts and order-independent checksums
 (smartcart-compare-warehouses; floating-point columns rounded to 6 decimals, the only
-tolerance). The Spark build itself ran every model, Python model, data test and unit test."""
+tolerance; the history marts' run columns, when and how long a load or build ran, left out). The Spark build itself ran every model, Python model, data test and unit test."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conftest import query
 
 from smartcart.compare_warehouses import checksums, compare
 
-# The Spark build takes 15-18 minutes on 2 cores: make test-slow, not make test.
+# The Spark build takes 6-7 minutes on 2 cores (README): make test-slow, not make test.
 pytestmark = pytest.mark.slow
 
 

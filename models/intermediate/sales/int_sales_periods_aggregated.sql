@@ -211,7 +211,7 @@ derived as (
         cast(active_customers as bigint) as active_customers,
         cast(new_customers as bigint) as new_customers,
         cast(active_customers - new_customers as bigint) as returning_customers,
-        cast({{ ratio('gross_sales - coalesce(discounts, 0)', 'orders') }} as {{ money_type() }})
+        {{ money_from_float(ratio('gross_sales - coalesce(discounts, 0)', 'orders')) }}
             as average_order_value,
         {{ ratio('units_sold', 'orders') }} as units_per_order
     from filled

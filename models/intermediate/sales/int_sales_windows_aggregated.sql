@@ -163,9 +163,9 @@ final as (
         cast(ranked.active_customers as bigint) as active_customers,
         cast(ranked.active_days as bigint) as active_days,
         {{ ratio('ranked.units_sold', 'ranked.active_days') }} as units_per_active_day,
-        cast({{ ratio('ranked.customer_net_revenue', 'ranked.active_customers') }} as {{ money_type() }})
+        {{ money_from_float(ratio('ranked.customer_net_revenue', 'ranked.active_customers')) }}
             as revenue_per_customer,
-        cast({{ ratio('ranked.sales_after_discount', 'ranked.orders') }} as {{ money_type() }})
+        {{ money_from_float(ratio('ranked.sales_after_discount', 'ranked.orders')) }}
             as average_order_value,
         {{ ratio('ranked.net_revenue', 'company.net_revenue') }} as share_of_net_revenue,
         cast(ranked.net_revenue_rank as bigint) as net_revenue_rank,

@@ -52,7 +52,7 @@ final as (
         predictions.churn_risk_band,
         predictions.clv_tier,
         cast(predictions.churn_probability as double) as churn_probability,
-        cast(predictions.expected_revenue_90d as {{ money_type() }}) as expected_revenue_90d,
+        {{ money_from_float('predictions.expected_revenue_90d') }} as expected_revenue_90d,
         cast(customer_rfm.frequency as integer) as order_count,
         cast(customer_rfm.monetary as {{ money_type() }}) as net_revenue,
         cast(known_cost_lines.net_revenue_with_known_cost as {{ money_type() }})

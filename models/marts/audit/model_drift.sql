@@ -135,8 +135,8 @@ forecast_weeks as (
         series_id,
         model_name,
         cast({{ dbt.date_trunc('week', 'forecast_date') }} as date) as week_start_date,
-        avg(abs(forecast_error)) as live_mae,
-        avg(backtest_mae) as promised_mae
+        cast(avg(abs(forecast_error)) as double) as live_mae,
+        cast(avg(backtest_mae) as double) as promised_mae
     from observations
     where backtest_mae is not null
     group by

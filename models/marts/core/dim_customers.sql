@@ -81,9 +81,8 @@ final as (
         customer_totals.returns_amount,
         customer_totals.net_revenue,
         {{ ratio('customer_totals.returns_amount', 'customer_totals.gross_sales') }} as returned_value_rate,
-        cast(
-            {{ ratio('customer_totals.net_revenue', 'customer_totals.order_count') }} as {{ money_type() }}
-        ) as net_revenue_per_order,
+        {{ money_from_float(ratio('customer_totals.net_revenue', 'customer_totals.order_count')) }}
+            as net_revenue_per_order,
         {{ ratio(
             dbt.datediff('customer_totals.first_order_date', 'customer_totals.last_order_date', 'day'),
             'customer_totals.order_count - 1'
@@ -102,8 +101,8 @@ final as (
         tiered_customers.is_top_10_percent,
         cast(predictions.churn_probability as double) as churn_probability,
         predictions.churn_risk_band,
-        cast(predictions.expected_revenue_90d as {{ money_type() }}) as expected_revenue_90d,
-        cast(predictions.clv_365d as {{ money_type() }}) as clv_365d
+        {{ money_from_float('predictions.expected_revenue_90d') }} as expected_revenue_90d,
+        {{ money_from_float('predictions.clv_365d') }} as clv_365d
     from attributes
     left join customer_totals
         on attributes.customer_id = customer_totals.customer_id

@@ -98,10 +98,8 @@ final as (
         {{ ratio('cumulated.active_customers', 'cumulated.cohort_customers') }} as retention_rate,
         cast(cumulated.net_revenue as {{ money_type() }}) as net_revenue,
         cast(cumulated.cumulative_net_revenue as {{ money_type() }}) as cumulative_net_revenue,
-        cast(
-            {{ ratio('cumulated.cumulative_net_revenue', 'cumulated.cohort_customers') }}
-            as {{ money_type() }}
-        ) as cumulative_net_revenue_per_customer
+        {{ money_from_float(ratio('cumulated.cumulative_net_revenue', 'cumulated.cohort_customers')) }}
+            as cumulative_net_revenue_per_customer
     from cumulated
 
 )

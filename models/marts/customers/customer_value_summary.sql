@@ -93,7 +93,7 @@ final as (
             as cumulative_share_of_customers,
         {{ ratio('running.cumulative_net_revenue', 'running.total_net_revenue') }}
             as cumulative_share_of_net_revenue,
-        cast({{ ratio('running.net_revenue', 'running.customer_count') }} as {{ money_type() }})
+        {{ money_from_float(ratio('running.net_revenue', 'running.customer_count')) }}
             as average_net_revenue,
         cast(running.min_net_revenue as {{ money_type() }}) as min_net_revenue,
         cast(running.max_net_revenue as {{ money_type() }}) as max_net_revenue,

@@ -37,8 +37,9 @@ final as (
         forecast_history.forecast,
         forecast_history.naive_forecast,
         series_daily.sales_value as actual,
-        forecast_history.forecast - series_daily.sales_value as forecast_error,
-        forecast_history.naive_forecast - series_daily.sales_value as naive_error,
+        -- Spark widens a difference of two decimal(18,4) to decimal(19,4); DuckDB keeps 18.
+        cast(forecast_history.forecast - series_daily.sales_value as {{ money_type() }}) as forecast_error,
+        cast(forecast_history.naive_forecast - series_daily.sales_value as {{ money_type() }}) as naive_error,
         coalesce(
             series_daily.sales_value
             between forecast_history.lower_80 and forecast_history.upper_80,

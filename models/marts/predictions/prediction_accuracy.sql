@@ -20,8 +20,8 @@ final as (
         cast(mean_predicted as double) as mean_predicted,
         cast(mean_observed as double) as mean_observed,
         cast(mae_per_customer as double) as mae_per_customer,
-        cast(total_predicted as {{ money_type() }}) as total_predicted,
-        cast(total_actual as {{ money_type() }}) as total_actual,
+        {{ money_from_float('total_predicted') }} as total_predicted,
+        {{ money_from_float('total_actual') }} as total_actual,
         cast(total_error_share as double) as total_error_share,
         is_chosen,
         cast(note as {{ dbt.type_string() }}) as note

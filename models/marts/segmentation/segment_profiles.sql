@@ -45,7 +45,7 @@ final as (
         shares.order_count,
         shares.net_revenue,
         shares.share_of_net_revenue,
-        cast({{ ratio('shares.net_revenue', 'shares.order_count') }} as {{ money_type() }})
+        {{ money_from_float(ratio('shares.net_revenue', 'shares.order_count')) }}
             as net_revenue_per_order,
         shares.net_revenue_with_known_cost,
         shares.margin_amount,
