@@ -4,13 +4,22 @@
 -- restarted, another system's export appended) would silently merge two sales and move one
 -- customer's lines to another. Returns the invoice ids that name more than one sale; the build
 -- is then refused, and nothing of the export is published.
-select
-    invoice_id,
-    count(distinct customer_id) as customer_count,
-    min(invoice_date) as first_invoice_date,
-    max(invoice_date) as last_invoice_date
-from {{ ref('fct_sales_lines') }}
-group by invoice_id
-having
-    count(distinct customer_id) > 1
-    or {{ dbt.datediff('min(invoice_date)', 'max(invoice_date)', 'day') }} > 1
+with
+
+invoices as (
+
+    select
+        invoice_id,
+        count(distinct customer_id) as customer_count,
+        min(invoice_date) as first_date,
+        max(invoice_date) as last_date
+    from {{ ref('fct_sales_lines') }}
+    group by invoice_id
+
+)
+
+select *
+from invoices
+where
+    customer_count > 1
+    or last_date > {{ dbt.dateadd('day', 1, 'first_date') }}
