@@ -87,6 +87,13 @@ def _on_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_if_interrupted() -> None:
+    """Raise the interrupt a step swallowed: DuckDB imports pandas on its first query, and a
+    Ctrl-C that lands in that import is lost inside DuckDB; the flag stays set."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 def build_path_for(warehouse: Path) -> Path:
     """The build file: beside the warehouse, so publishing is a same-filesystem rename. DuckDB
     names its catalog after the file and dbt writes that name into SQL, so quotes and other
@@ -212,6 +219,8 @@ def _history_catalog(con: duckdb.DuckDBPyConnection, warehouse: Path, mode: str)
         location = str(warehouse).replace("'", "''")
         con.execute(f"attach '{location}' as previous_warehouse (read_only)")
     except duckdb.Error as error:
+        if _is_interrupt(error):  # Ctrl-C during the attach is DuckDB's InterruptException
+            raise
         print(f"no history carried: the published {warehouse.name} cannot be read ({error})")
         return None
     return "previous_warehouse"
@@ -461,8 +470,7 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
     finally:
         if process is not None:
             _stop_group(process)
-    if INTERRUPTED.is_set():
-        raise KeyboardInterrupt
+    _stop_if_interrupted()
     if process.returncode == 0:
         return []
     message = _dbt_failure(started, output, process.returncode)
@@ -545,8 +553,7 @@ def publish(building: Path, warehouse: Path) -> None:
         # file it would rewrite or break it.
         stale_wal.unlink()
         print(f"removed {stale_wal.name}, a write-ahead log left by a killed session")
-    if INTERRUPTED.is_set():
-        raise KeyboardInterrupt
+    _stop_if_interrupted()
     os.replace(building, warehouse)
 
 
@@ -588,7 +595,9 @@ def build(
     try:
         _start_build_file(building, warehouse, mode)
         _carry_history(building, warehouse, mode)
+        _stop_if_interrupted()
         count = load(building, raw, format_name, encoding, append=mode == "append")
+        _stop_if_interrupted()
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
         failures = run_dbt(building, _dbt_build_command(building, mode, as_of), as_of)
