@@ -20,13 +20,15 @@ the others pass ``--no-docs``, which changes nothing in the warehouse file. dbt'
 build runs every data test (``build_env``).
 
 Speed: once the tests are collected, the builds the selected tests need start in the
-background, ``SMARTCART_TEST_BUILD_JOBS`` (default 2) at a time, in ``BUILDS`` order; every build,
-and every build a test runs itself (``run_build``, ``build_command``), gets its own dbt
-target and log folders beside its warehouse, so builds never share dbt state. Tests are
-reordered: those needing no warehouse run first, the others in the order their warehouses
-are expected to be ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
+background, ``SMARTCART_TEST_BUILD_JOBS`` (default 3) at a time, in ``BUILDS`` order, and so do
+the test modules' own expensive setups (``background_fixture``: the append runs, the killed
+builds), which would otherwise hold up every other test while they build; every build, and
+every build a test runs itself (``run_build``, ``build_command``), gets its own dbt target and
+log folders beside its warehouse, so builds never share dbt state. Tests are reordered: those
+needing no warehouse run first, the others in the order their warehouses are expected to be
+ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
 
-Helpers for test modules: ``run_build``, ``build_command``, ``build_env``, ``build_warehouse``,
+Helpers for test modules: ``background_fixture``, ``run_build``, ``build_command``, ``build_env``,
 ``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``ONLINE_RETAIL``,
 ``ONLINE_RETAIL_II``, ``MALL``, ``ONLINE_RETAIL_AS_OF``.
 """
@@ -37,6 +39,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,20 +120,14 @@ def shared_file(name: str) -> Path:
     return path
 
 
-def build_warehouse(directory: Path, *args: str | Path) -> Path:
-    """Build and publish ``directory/smartcart.duckdb`` through the real CLI; fail on error."""
-    warehouse = directory / "smartcart.duckdb"
-    run_build(*args, "--warehouse", warehouse, check=True)
-    return warehouse
-
-
 # --------------------------------------------------------------------------- session builds
 
 
 @dataclass(frozen=True)
 class _Build:
     """A session warehouse: the export (``None`` = the bundled sample), the build's extra
-    arguments, its cost in seconds on a quiet machine (to order the tests), and whether it runs
+    arguments, its cost in seconds on a quiet machine (to order the builds and the tests), and
+    whether it runs
     dbt's unit tests (``build_env``)."""
 
     raw: str | None
@@ -139,23 +136,66 @@ class _Build:
     unit_tests: bool = False
 
 
-# In start order: the mall first (the smallest; test_build's own builds start from a copy of
-# it), then the longest.
+# Started with the background setups, longest first (``_start_order``).
 BUILDS = {
-    "mall": _Build(MALL, ("--format", "customer_shopping", "--no-docs"), 24),
-    "sample_warehouse": _Build(None, (), 60, unit_tests=True),
-    "online_retail": _Build(ONLINE_RETAIL, ("--format", "online_retail", "--no-docs"), 30),
+    "mall": _Build(MALL, ("--format", "customer_shopping", "--no-docs"), 50),
+    "sample_warehouse": _Build(None, (), 90, unit_tests=True),
+    "online_retail": _Build(ONLINE_RETAIL, ("--format", "online_retail", "--no-docs"), 55),
     "online_retail_as_of": _Build(
-        ONLINE_RETAIL, ("--format", "online_retail", "--as-of", ONLINE_RETAIL_AS_OF, "--no-docs"), 30
+        ONLINE_RETAIL, ("--format", "online_retail", "--as-of", ONLINE_RETAIL_AS_OF, "--no-docs"), 55
     ),
-    "online_retail_ii": _Build(ONLINE_RETAIL_II, ("--format", "online_retail", "--no-docs"), 20),
+    "online_retail_ii": _Build(ONLINE_RETAIL_II, ("--format", "online_retail", "--no-docs"), 45),
     "spark_sample": _Build(None, ("--target", "spark"), 300, unit_tests=True),
 }
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """A test module's expensive setup (``background_fixture``): ``run(directory)`` returns
+    its fixture's value; ``seconds`` as for ``_Build``."""
+
+    run: Callable[[Path], object]
+    seconds: int
+
+
+# The test modules' background setups, registered when their modules are collected.
+SETUPS: dict[str, _Setup] = {}
+
+
+def background_fixture(seconds: int):
+    """Make ``function(directory) -> value`` a session fixture of its module, of the same name,
+    that runs in the background with the session builds (in an empty ``directory`` of its own)
+    from the first test on; ``seconds``: its cost on a quiet machine. For a module's expensive
+    setup, such as builds that the rest of the suite need not wait for. The function runs in a
+    thread: it may call ``pytest.fail``/``pytest.skip`` (raised in every test that uses it),
+    not other fixtures."""
+
+    def register(function: Callable[[Path], object]):
+        SETUPS[function.__name__] = _Setup(function, seconds)
+
+        @pytest.fixture(scope="session", name=function.__name__)
+        def fixture(session_builds: _SessionBuilds):
+            return session_builds.setup(function.__name__)
+
+        fixture.__doc__ = function.__doc__
+        return fixture
+
+    return register
+
+
+def _background(name: str) -> _Build | _Setup:
+    return BUILDS.get(name) or SETUPS[name]
+
+
+def _start_order() -> list[str]:
+    """Longest first, so that the last to start are short and the lanes end together."""
+    return sorted([*BUILDS, *SETUPS], key=lambda name: -_background(name).seconds)
+
+
 def _builds_needed(item: pytest.Item) -> set[str]:
-    """Session builds an item uses: fixtures it requests, or builds a parametrised fixture
-    (``params=[...]``, not ``mark.parametrize``) resolves with ``request.getfixturevalue``."""
+    """Session builds and background setups an item uses: fixtures it requests, or builds a
+    parametrised fixture (``params=[...]``, not ``mark.parametrize``) resolves with
+    ``request.getfixturevalue``."""
     callspec = getattr(item, "callspec", None)
     direct = {
         name.strip()
@@ -167,21 +207,21 @@ def _builds_needed(item: pytest.Item) -> set[str]:
         for key, value in (callspec.params.items() if callspec else ())
         if key not in direct and isinstance(value, str)
     }
-    return {name for name in (*item.fixturenames, *values) if name in BUILDS}
+    return {name for name in (*item.fixturenames, *values) if name in BUILDS or name in SETUPS}
 
 
 def _expected_ready(jobs: int) -> dict[str, float]:
-    """When each build is expected to finish, started in ``BUILDS`` order on ``jobs`` lanes."""
+    """When each build and setup is expected to finish, started in order on ``jobs`` lanes."""
     lanes, ready = [0.0] * jobs, {}
-    for name in BUILDS:
+    for name in _start_order():
         lane = lanes.index(min(lanes))
-        lanes[lane] += BUILDS[name].seconds
+        lanes[lane] += _background(name).seconds
         ready[name] = lanes[lane]
     return ready
 
 
 def _build_jobs() -> int:
-    return max(1, int(os.environ.get("SMARTCART_TEST_BUILD_JOBS", "2")))
+    return max(1, int(os.environ.get("SMARTCART_TEST_BUILD_JOBS", "3")))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -202,7 +242,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 class _SessionBuilds:
-    """Session builds in background threads (each a build subprocess), started on demand."""
+    """Session builds and background setups in background threads (each build a subprocess),
+    started on demand."""
 
     def __init__(self, base: Path, jobs: int):
         self._base = base
@@ -210,8 +251,19 @@ class _SessionBuilds:
         self._futures: dict[str, Future] = {}
 
     def start(self, names: set[str]) -> None:
-        for name in [name for name in BUILDS if name in names - set(self._futures)]:
-            self._futures[name] = self._pool.submit(self._build, name)
+        for name in [name for name in _start_order() if name in names - set(self._futures)]:
+            work = self._build if name in BUILDS else self._setup
+            self._futures[name] = self._pool.submit(work, name)
+
+    def _setup(self, name: str) -> object:
+        directory = self._base / name
+        directory.mkdir(parents=True)
+        return SETUPS[name].run(directory)
+
+    def setup(self, name: str) -> object:
+        """The value of background setup ``name`` (its exception, if it raised)."""
+        self.start({name})
+        return self._futures[name].result()
 
     def _build(self, name: str) -> tuple[Path, subprocess.CompletedProcess | None]:
         spec = BUILDS[name]

@@ -6,7 +6,9 @@ appended warehouse ends with the marts of the full build; re-sent data is refuse
 quarantined, never counted twice; the history marts survive the full rebuild; the first
 build's forecasts are scored against the days the daily file brought.
 
-Three builds of a 60-customer export, ``--no-docs``, the last two in parallel.
+Three builds of a 60-customer export, ``--no-docs``, the last two in parallel, in the
+background from the session's start (``background_fixture``). A reader holds the appended copy
+open while the daily runner publishes it, as a notebook or a BI tool would.
 
 On the real Online Retail file (../shared/data, skipped when absent): its last two months
 appended month by month onto the months before them give the marts of the session's full
@@ -25,7 +27,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ONLINE_RETAIL, REPO_ROOT, build_command, build_env, query, run_build, shared_file
+from conftest import (
+    ONLINE_RETAIL,
+    REPO_ROOT,
+    background_fixture,
+    build_command,
+    build_env,
+    query,
+    run_build,
+    shared_file,
+)
 
 from smartcart.compare_warehouses import compare
 
@@ -52,12 +63,11 @@ RESENT_LINES = 25
 pytestmark = pytest.mark.build
 
 
-@pytest.fixture(scope="module")
-def exports(tmp_path_factory) -> dict[str, Path]:
+def _exports(folder: Path) -> dict[str, Path]:
     """History (the first 60% of the lines, up to mid-September, so that the first build's
     90-day churn window has closed by the daily file's end), the daily file (the rest, with
     the history's last lines re-sent), and both as one file."""
-    folder = tmp_path_factory.mktemp("exports")
+    folder.mkdir()
     generated = folder / "generated.csv"
     subprocess.run(
         [
@@ -85,16 +95,23 @@ def exports(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory, exports) -> dict:
+def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
+    return con.sql("select as_of_date from intermediate.int_as_of_date").fetchall()[0][0]
+
+
+@background_fixture(seconds=150)
+def runs(directory: Path) -> dict:
     """The history built once; then, in parallel, the daily runner over an inbox (the history
-    file again, the daily file, a file with a header and no lines) on one copy, and a full
-    build of the whole export on another."""
-    history = tmp_path_factory.mktemp("history") / "smartcart.duckdb"
+    file again, the daily file, a file with a header and no lines) on one copy, with a reader
+    holding that copy open all along, and a full build of the whole export on another."""
+    exports = _exports(directory / "exports")
+    history, appended, rebuilt = (
+        directory / name / "smartcart.duckdb" for name in ("history", "appended", "rebuilt")
+    )
+    history.parent.mkdir()
     run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True)
-    appended = tmp_path_factory.mktemp("appended") / "smartcart.duckdb"
-    rebuilt = tmp_path_factory.mktemp("rebuilt") / "smartcart.duckdb"
     for copy in (appended, rebuilt):
+        copy.parent.mkdir()
         shutil.copyfile(history, copy)
     inbox = appended.parent / "inbox"
     inbox.mkdir()
@@ -117,26 +134,31 @@ def runs(tmp_path_factory, exports) -> dict:
             rebuilt.parent,
         ),
     }
-    started = {
-        name: subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=build_env(folder),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name, (command, folder) in commands.items()
-    }
-    results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
+    with duckdb.connect(str(appended), read_only=True) as reader:
+        reader_as_of = [_as_of(reader)]
+        started = {
+            name: subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=build_env(folder),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name, (command, folder) in commands.items()
+        }
+        results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
+        reader_as_of.append(_as_of(reader))
     if results["rebuild"][2] != 0:
         pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
     return {
+        "exports": exports,
         "history": history,
         "appended": appended,
         "rebuilt": rebuilt,
         "inbox": inbox,
         "daily": results["daily"],
+        "reader_as_of": reader_as_of,
     }
 
 
@@ -237,6 +259,17 @@ def test_daily_skips_what_was_loaded_and_stops_at_a_bad_file(runs):
     assert "appended b_day1.csv" in stdout and "a_history.csv" not in stdout
 
 
+def test_an_open_reader_does_not_block_publishing_and_keeps_its_snapshot(runs):
+    """A notebook or BI tool holding the published file open (read-only) while the daily run
+    publishes: the run is not blocked, and the reader sees the file it opened until it
+    reconnects."""
+    before, after = runs["reader_as_of"]
+    assert before == after
+    (published_as_of,) = query(runs["appended"], "select as_of_date from intermediate.int_as_of_date")[0]
+    assert published_as_of > before
+    assert "appended b_day1.csv" in runs["daily"][0]
+
+
 def test_forecasts_of_the_first_build_are_scored_after_the_append(runs):
     appended = runs["appended"]
     archived = dict(
@@ -267,7 +300,7 @@ def test_forecasts_of_the_first_build_are_scored_after_the_append(runs):
     ]
 
 
-def test_a_file_loaded_twice_is_refused_in_one_line(runs, exports, tmp_path):
+def test_a_file_loaded_twice_is_refused_in_one_line(runs, tmp_path):
     warehouse = tmp_path / "smartcart.duckdb"
     shutil.copyfile(runs["appended"], warehouse)
     before = warehouse.read_bytes()
@@ -279,8 +312,10 @@ def test_a_file_loaded_twice_is_refused_in_one_line(runs, exports, tmp_path):
     assert warehouse.read_bytes() == before
 
 
-def test_append_without_a_published_warehouse_is_refused(tmp_path, exports):
-    result = run_build("--raw", exports["day1"], "--warehouse", tmp_path / "none.duckdb", "--mode", "append")
+def test_append_without_a_published_warehouse_is_refused(tmp_path, runs):
+    result = run_build(
+        "--raw", runs["exports"]["day1"], "--warehouse", tmp_path / "none.duckdb", "--mode", "append"
+    )
     assert result.returncode == 1
     assert "MODE=append needs a published warehouse" in result.stderr
 

@@ -13,6 +13,7 @@ import datetime as dt
 import gzip
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO_ROOT, build_command, build_env, query, run_build
+from conftest import REPO_ROOT, background_fixture, build_command, build_env, query, run_build
 
 from smartcart.build_warehouse import build_path_for, leftover_processes
 from smartcart.load_raw import LoadError, load
@@ -375,13 +376,12 @@ def _stale_wal(warehouse: Path) -> None:
     assert warehouse.with_name(warehouse.name + ".wal").exists()
 
 
-@pytest.fixture(scope="module")
-def faults(tmp_path_factory) -> dict:
+@background_fixture(seconds=110)
+def faults(directory: Path) -> dict:
     """Kill builds at several points, then let one recover and publish the tiny export.
 
     The published file is a stand-in whose name has an apostrophe and a space, with a stale
     WAL beside it; what each step left behind is recorded for the tests below."""
-    directory = tmp_path_factory.mktemp("faults")
     warehouse = directory / "it's smartcart.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create table published as select 42 as answer")
@@ -484,7 +484,12 @@ def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: 
     line = _one_line_refusal(
         run_build("--raw", raw, "--warehouse", warehouse, "--no-docs"), "are rejected, more than the 5% limit"
     )
-    assert "top reasons: wrong_column_count" in line
+    rejected, records, share = re.search(r"([\d,]+) of ([\d,]+) records \(([\d.]+)%\)", line).groups()
+    rejected, records = int(rejected.replace(",", "")), int(records.replace(",", ""))
+    assert records == len(raw.read_text().splitlines()) - 1
+    assert share == f"{100 * rejected / records:.1f}" and rejected > 0.05 * records
+    # The '#N/A' lines and the line with three fields, the largest reason, named first.
+    assert f"top reasons: wrong_column_count {raw.read_text().count('#N/A') + 1:,}" in line
     assert _digest(warehouse) == before
 
 
