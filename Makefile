@@ -93,7 +93,7 @@ lint: $(VENV)/.installed
 	# The dbt templater opens a connection: lint against an empty in-memory database.
 	SMARTCART_DB_PATH=:memory: $(BIN)/sqlfluff lint models tests/marts analyses
 
-# The session's warehouse builds run in the background, SMARTCART_TEST_BUILD_JOBS (2) at a
+# The session's warehouse builds run in the background, SMARTCART_TEST_BUILD_JOBS (3) at a
 # time (tests/pytest/conftest.py); the 15 slowest tests are listed at the end.
 test: lint
 	$(BIN)/python -m pytest tests/pytest -m "not slow" --durations=15

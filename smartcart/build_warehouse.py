@@ -421,14 +421,20 @@ def duckdb_settings(building: Path) -> dict[str, str]:
     }
 
 
+def dbt_profile_environment(database: Path) -> dict[str, str]:
+    """The environment profiles.yml reads in a dbt process building ``database``: the build
+    file by name (dbt runs in its folder, see the module's docstring) and DuckDB's resource
+    settings. The same for every build file of one name, so dbt's partial-parse state of one
+    build serves another's."""
+    return {**duckdb_settings(database), "SMARTCART_DB_PATH": database.name}
+
+
 def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
     """Run a dbt command against ``database`` in its own process group; return the names of
     the failed nodes (empty when everything passed); raise BuildError when dbt cannot run."""
     env = {
         **os.environ,
-        **duckdb_settings(database),
-        # The build file by name: dbt runs in its folder (see the module's docstring).
-        "SMARTCART_DB_PATH": database.name,
+        **dbt_profile_environment(database),
         "SMARTCART_BUILD_FILE": str(database),  # marks dbt and its workers (leftover_processes)
         "PYTHONUNBUFFERED": "1",  # dbt's progress reaches the user line by line
     }

@@ -24,7 +24,8 @@ background, ``SMARTCART_TEST_BUILD_JOBS`` (default 3) at a time, in ``BUILDS`` o
 the test modules' own expensive setups (``background_fixture``: the append runs, the killed
 builds), which would otherwise hold up every other test while they build; every build, and
 every build a test runs itself (``run_build``, ``build_command``), gets its own dbt target and
-log folders beside its warehouse, so builds never share dbt state. Tests are reordered: those
+log folders beside its warehouse, so builds never share dbt state, and starts from the
+partial-parse state of the session's one ``dbt parse`` (``parsed_project``). Tests are reordered: those
 needing no warehouse run first, the others in the order their warehouses are expected to be
 ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
 
@@ -47,6 +48,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from smartcart.build_warehouse import build_path_for, dbt_profile_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 ONLINE_RETAIL = "online_retail_2010_12_to_2011_08.csv"
@@ -55,9 +58,10 @@ MALL = "customer_shopping_sample_2000.csv"
 ONLINE_RETAIL_AS_OF = "2011-05-31"
 
 
-# dbt's partial-parse state of the first passing session build: every later build starts with a
-# copy in its own target folder, so dbt parses only what differs (in full when the vars, the
-# profile or a file changed) instead of the whole project each time (8 s of CPU a build).
+# dbt's partial-parse state of the session's one ``dbt parse`` (fixture ``parsed_project``):
+# every build starts with a copy in its own target folder, so dbt parses only what differs (in
+# full when the vars, the profile or a file changed) instead of the whole project each time
+# (10 s of CPU a build).
 _PARSE_STATE: list[Path] = []
 
 
@@ -272,11 +276,7 @@ class _SessionBuilds:
         raw = () if spec.raw is None else ("--raw", SHARED_DATA / spec.raw)
         if spec.raw is not None and not (SHARED_DATA / spec.raw).is_file():
             return warehouse, None
-        result = run_build(*raw, *spec.args, "--warehouse", warehouse, unit_tests=spec.unit_tests)
-        state = warehouse.parent / "target" / "partial_parse.msgpack"
-        if result.returncode == 0 and state.exists() and not _PARSE_STATE:
-            _PARSE_STATE.append(state)
-        return warehouse, result
+        return warehouse, run_build(*raw, *spec.args, "--warehouse", warehouse, unit_tests=spec.unit_tests)
 
     def warehouse(self, name: str) -> Path:
         """The published warehouse of build ``name``: skip without its export, fail if the
@@ -294,10 +294,39 @@ class _SessionBuilds:
 
 
 @pytest.fixture(scope="session")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The target folder of one ``dbt parse`` of the project (its ``manifest.json``), parsed
+    with the profile a build of ``<folder>/smartcart.duckdb`` gives dbt
+    (``dbt_profile_environment``), so its partial-parse state serves every such build."""
+    directory = tmp_path_factory.mktemp("parsed")
+    environment = dbt_profile_environment(build_path_for(directory / "smartcart.duckdb"))
+    subprocess.run(
+        [
+            Path(sys.executable).with_name("dbt"),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            REPO_ROOT,
+            "--profiles-dir",
+            REPO_ROOT,
+        ],
+        cwd=directory,
+        env={**build_env(directory), **environment},
+        check=True,
+    )
+    _PARSE_STATE.append(directory / "target" / "partial_parse.msgpack")
+    return directory / "target"
+
+
+@pytest.fixture(scope="session")
 def session_builds(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """Starts, at the first test, every session build a selected test needs."""
+    """Starts, at the first test, every session build a selected test needs (after the
+    session's ``dbt parse``, whose state they start from)."""
     builds = _SessionBuilds(tmp_path_factory.mktemp("warehouses"), _build_jobs())
-    builds.start(set().union(*map(_builds_needed, request.session.items)))
+    needed = set().union(*map(_builds_needed, request.session.items))
+    if needed:
+        request.getfixturevalue("parsed_project")
+    builds.start(needed)
     yield builds
     builds.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,16 +22,8 @@ CHECK = [sys.executable, "-m", "smartcart.check_conventions"]
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    target = tmp_path_factory.mktemp("target")
-    environment = {**os.environ, "SMARTCART_DB_PATH": ":memory:", "DBT_PROFILES_DIR": str(REPO_ROOT)}
-    subprocess.run(
-        [Path(sys.executable).with_name("dbt"), "parse", "--quiet", "--target-path", str(target)],
-        cwd=REPO_ROOT,
-        env=environment,
-        check=True,
-    )
-    return json.loads((target / "manifest.json").read_text())
+def manifest(parsed_project: Path) -> dict:
+    return json.loads((parsed_project / "manifest.json").read_text())
 
 
 def _check(manifest: dict, tmp_path: Path) -> subprocess.CompletedProcess:
