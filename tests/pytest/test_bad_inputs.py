@@ -3,8 +3,10 @@ generated file per case. Each case ends either in a one-line refusal naming its 
 the published warehouse unchanged) or in a load where every record of the file is accounted
 for: loaded, or unreadable with a reason and its line number.
 
-Loader cases run the loader alone (no dbt: fast); the build cases share one tiny published
-warehouse and run the real CLI.
+Loader cases run the loader alone (no dbt: fast); the build cases run the real CLI over a
+stand-in published file or a tiny published warehouse; the expensive ones (killed builds,
+builds refused by a failing test, plain dbt) run in the background from the session's start
+(``background_fixture``) and their tests check what they left.
 """
 
 from __future__ import annotations
@@ -233,13 +235,18 @@ def _one_line_refusal(result: subprocess.CompletedProcess, expected: str) -> str
     return lines[0]
 
 
-@pytest.fixture
-def stand_in(tmp_path: Path) -> Path:
+def _stand_in(directory: Path) -> Path:
     """A published warehouse that a refused build must leave byte for byte as it was."""
-    warehouse = tmp_path / "smartcart.duckdb"
+    directory.mkdir(exist_ok=True)
+    warehouse = directory / "smartcart.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create table published as select 42 as answer")
     return warehouse
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path) -> Path:
+    return _stand_in(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -477,42 +484,65 @@ def test_the_tiny_export_keeps_one_customer_and_one_order_across_midnight(faults
     ]
 
 
-def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(faults: dict, tmp_path: Path):
-    warehouse = faults["warehouse"]
-    before = _digest(warehouse)
-    raw, _ = _tiny_export(tmp_path / "junk.csv", junk_share=0.10)
-    line = _one_line_refusal(
-        run_build("--raw", raw, "--warehouse", warehouse, "--no-docs"), "are rejected, more than the 5% limit"
-    )
+@background_fixture(seconds=40)
+def refused_builds(directory: Path) -> dict[str, dict]:
+    """Two exports whose build a failing dbt test refuses, built at the same time, each over a
+    stand-in published file: one mostly rejected (10% '#N/A' lines), and one with an invoice id
+    reused for another sale (a till whose numbering restarted: one order of fct_orders would
+    merge them and give one customer's lines to the other). What each printed, and whether its
+    published file was left as it was."""
+    reused = _lines(40) + ["100003,2024-03-20 10:00:00,999,P1,1,2.50"]  # 100003: customer 503 on 2024-03-01
+    raws = {
+        "mostly rejected": _tiny_export(directory / "junk.csv", junk_share=0.10)[0],
+        "reused invoice": _write(directory / "reused.csv", "\n".join([HEADER, *reused]) + "\n"),
+    }
+    started = {}
+    for number, (name, raw) in enumerate(raws.items()):
+        warehouse = _stand_in(directory / str(number))
+        process = subprocess.Popen(
+            build_command("--raw", raw, "--warehouse", warehouse, "--no-docs"),
+            cwd=REPO_ROOT,
+            env=build_env(warehouse.parent),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started[name] = (process, warehouse, _digest(warehouse))
+    refused = {}
+    for name, (process, warehouse, before) in started.items():
+        stdout, stderr = process.communicate()
+        refused[name] = {
+            "result": subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr),
+            "raw": raws[name],
+            "unchanged": _digest(warehouse) == before,
+        }
+    return refused
+
+
+def test_a_mostly_rejected_export_is_refused_with_its_share_and_reasons(refused_builds: dict):
+    refused = refused_builds["mostly rejected"]
+    line = _one_line_refusal(refused["result"], "are rejected, more than the 5% limit")
     rejected, records, share = re.search(r"([\d,]+) of ([\d,]+) records \(([\d.]+)%\)", line).groups()
     rejected, records = int(rejected.replace(",", "")), int(records.replace(",", ""))
-    assert records == len(raw.read_text().splitlines()) - 1
+    text = refused["raw"].read_text()
+    assert records == len(text.splitlines()) - 1
     assert share == f"{100 * rejected / records:.1f}" and rejected > 0.05 * records
     # The '#N/A' lines and the line with three fields, the largest reason, named first.
-    assert f"top reasons: wrong_column_count {raw.read_text().count('#N/A') + 1:,}" in line
-    assert _digest(warehouse) == before
+    assert f"top reasons: wrong_column_count {text.count('#N/A') + 1:,}" in line
+    assert refused["unchanged"]
 
 
-def test_an_invoice_id_reused_for_another_sale_is_refused(faults: dict, tmp_path: Path):
-    """Two sales under one invoice id (a till whose numbering restarted): one order of fct_orders
-    would merge them and give one customer's lines to the other. The build is refused, naming
-    the test, and the published file is untouched."""
-    warehouse = faults["warehouse"]
-    before = _digest(warehouse)
-    lines = _lines(40)
-    lines.append("100003,2024-03-20 10:00:00,999,P1,1,2.50")  # 100003: customer 503 on 2024-03-01
-    raw = _write(tmp_path / "reused.csv", "\n".join([HEADER, *lines]) + "\n")
-    line = _one_line_refusal(
-        run_build("--raw", raw, "--warehouse", warehouse, "--no-docs"), "dbt nodes failed"
-    )
+def test_an_invoice_id_reused_for_another_sale_is_refused(refused_builds: dict):
+    refused = refused_builds["reused invoice"]
+    line = _one_line_refusal(refused["result"], "dbt nodes failed")
     assert "assert_invoice_ids_are_not_reused" in line
-    assert _digest(warehouse) == before
+    assert refused["unchanged"]
 
 
 # --- Plain dbt ---------------------------------------------------------------------------------
 
 
-def _plain_dbt(cwd: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _plain_dbt(cwd: Path, directory: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``dbt run`` as a user types it (the profile's own path unless ``env`` sets one)."""
     return subprocess.run(
         [
@@ -525,7 +555,7 @@ def _plain_dbt(cwd: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Com
             "--profiles-dir",
             str(REPO_ROOT),
             "--target-path",
-            str(tmp_path / "target"),
+            str(directory / "target"),
         ],
         cwd=cwd,
         capture_output=True,
@@ -534,17 +564,25 @@ def _plain_dbt(cwd: Path, tmp_path: Path, env: dict[str, str]) -> subprocess.Com
     )
 
 
-def test_plain_dbt_without_a_loaded_build_file_stops_in_one_line(tmp_path: Path):
-    # A fresh clone: the build file holds no export yet.
+@background_fixture(seconds=25)
+def plain_dbt_runs(directory: Path) -> dict[str, subprocess.CompletedProcess]:
+    """``dbt run`` on a fresh clone (the build file holds no export yet), and from another
+    folder that has a warehouse/ folder of its own, where the profile's relative path would
+    create a database."""
     env = {key: value for key, value in os.environ.items() if key != "SMARTCART_DB_PATH"}
-    result = _plain_dbt(REPO_ROOT, tmp_path, {**env, "SMARTCART_DB_PATH": str(tmp_path / "empty.duckdb")})
+    fresh_clone = _plain_dbt(
+        REPO_ROOT, directory, {**env, "SMARTCART_DB_PATH": str(directory / "empty.duckdb")}
+    )
+    (directory / "warehouse").mkdir()
+    return {"fresh clone": fresh_clone, "another folder": _plain_dbt(directory, directory, env)}
+
+
+def test_plain_dbt_without_a_loaded_build_file_stops_in_one_line(plain_dbt_runs: dict):
+    result = plain_dbt_runs["fresh clone"]
     assert result.returncode != 0
     said = [line for line in result.stdout.splitlines() if "smartcart:" in line]
     assert len(said) == 1 and "holds no loaded export: run `make build` first" in said[0]
     assert "Traceback" not in result.stdout + result.stderr
-    # From another folder that has a warehouse/ folder of its own, the profile's relative path
-    # would create a database there: refused.
-    (tmp_path / "warehouse").mkdir()
-    result = _plain_dbt(tmp_path, tmp_path, env)
+    result = plain_dbt_runs["another folder"]
     assert result.returncode != 0
     assert "smartcart: run dbt from the project folder" in result.stdout
