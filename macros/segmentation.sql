@@ -49,6 +49,7 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             parameters.log_transform,
             parameters.center,
             parameters.scale,
+            parameters.z_limit,
             least(
                 greatest(coalesce(feature_values.raw_value, parameters.fill_value), parameters.cap_lower),
                 parameters.cap_upper
@@ -63,10 +64,13 @@ create or replace macro {{ parameters_relation.schema }}.customer_segment_for(
             capped.cluster_id,
             capped.segment_name,
             capped.centroid,
-            (
-                case when capped.log_transform then ln(1 + capped.capped_value) else capped.capped_value end
-                - capped.center
-            ) / capped.scale as z
+            least(greatest(
+                (
+                    case when capped.log_transform then ln(1 + capped.capped_value) else capped.capped_value end
+                    - capped.center
+                ) / capped.scale,
+                -capped.z_limit
+            ), capped.z_limit) as z
         from capped
     ),
 

@@ -70,6 +70,7 @@ FEATURES = [
     "revenue_last_30d",
     "revenue_last_90d",
     "order_rate",
+    "revenue_rate",
     "recency_over_gap",
     "gap_mean_days",
     "gap_std_days",
@@ -146,7 +147,9 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``.
 
     Frequency over several windows (30, 60, 90, 180 days and the 90 before the last 90) and its
-    trend, the days between order days (mean, spread, longest; a customer with one order day
+    trend, orders and net revenue per day since the first day (``order_rate``, ``revenue_rate``:
+    the long-run rates the naive baseline extrapolates, so the supervised models can start from
+    them), the days between order days (mean, spread, longest; a customer with one order day
     gets their tenure), recency against the usual and the longest gap, and the share of days
     with a net return (negative net revenue)."""
     cutoff = pd.Timestamp(cutoff)
@@ -192,6 +195,7 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     out["recency_days"] = out["last_order_age"].fillna(out["tenure_days"])
     out["revenue_per_order"] = out["net_revenue"] / out["order_count"].clip(lower=1)
     out["order_rate"] = out["order_count"] / (out["tenure_days"] + 1)
+    out["revenue_rate"] = out["net_revenue"] / (out["tenure_days"] + 1)
     gap = (out["first_order_age_days"] - out["last_order_age"]) / (out["order_days"] - 1).clip(lower=1)
     out["recency_over_gap"] = out["recency_days"] / gap.where(
         out["order_days"] > 1, out["tenure_days"] + 1

@@ -15,6 +15,8 @@ customer with it is a fixed rule that SQL reproduces step by step (and that
 3. ``if log_transform: x = ln(1 + x)``;
 4. ``z = (x - center) / scale``           -- standardisation (mean, population
    std); a constant feature gets ``center`` = its value and ``scale`` = 1;
+5. ``z = least(greatest(z, -z_limit), z_limit)`` -- ``z_limit`` = 3: no feature
+   moves a customer further than three standard deviations from the average;
 
 then the customer belongs to the cluster whose ``centroid`` is nearest by
 squared Euclidean distance over all features, ties going to the lowest
@@ -44,6 +46,11 @@ from smartcart_ml.tables import with_text_columns
 
 CAP_QUANTILES = (0.01, 0.99)
 SKEW_THRESHOLD = 1.0
+# Standardised values are clipped to +-Z_LIMIT (the three-sigma rule): a feature that stays
+# heavy-tailed after capping and the log (a return rate, 0 for two customers in three) cannot pull
+# its few extreme customers into a cluster of their own (measured on the Online Retail file: a
+# 2.5% cluster of heavy returners at z = 5.3 for every k >= 4).
+Z_LIMIT = 3.0
 SILHOUETTE_SAMPLE_SIZE = 5000
 MIN_CUSTOMERS = 20
 N_INIT = 10
@@ -84,6 +91,7 @@ PARAMETER_COLUMNS = [
     "log_transform",
     "center",
     "scale",
+    "z_limit",
     "centroid",
     "segment_name",
 ]
@@ -124,6 +132,7 @@ class _Preprocessing:
     log_transform: np.ndarray
     center: np.ndarray
     scale: np.ndarray
+    z_limit: np.ndarray
     is_constant: np.ndarray
 
 
@@ -153,7 +162,10 @@ def segment_customers(
       (sample skewness > 1) and non-negative (``cap_lower >= 0``);
     * values are standardised to mean 0 and standard deviation 1. A constant
       feature is kept with ``scale`` = 1: all its standardised values and
-      centroid coordinates are 0, so it never changes an assignment.
+      centroid coordinates are 0, so it never changes an assignment;
+    * standardised values are clipped to [-3, 3] (``Z_LIMIT``), so a feature
+      that is still heavy-tailed (a rate near 0 for most customers, which the
+      log does not compress) cannot make its extreme customers a cluster.
 
     Choice of k: k-means (``n_init=10``, fixed ``random_state``) is fitted for
     every k in ``k_range``. A candidate is rejected when its smallest cluster
@@ -539,7 +551,8 @@ def _fit_preprocessing(raw: np.ndarray, features: list[str]) -> _Preprocessing:
     skewed = skewness > SKEW_THRESHOLD  # NaN (fewer than 3 rows) counts as not skewed
     log_transform = skewed & (lower >= 0)
     center, scale, is_constant = _standardisation(_log(capped, log_transform))
-    return _Preprocessing(features, fill, lower, upper, log_transform, center, scale, is_constant)
+    z_limit = np.full(n_features, Z_LIMIT)
+    return _Preprocessing(features, fill, lower, upper, log_transform, center, scale, z_limit, is_constant)
 
 
 def _standardisation(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -568,9 +581,10 @@ def _log(values: np.ndarray, log_transform: np.ndarray) -> np.ndarray:
 
 
 def _transform(raw: np.ndarray, prep: _Preprocessing) -> np.ndarray:
-    """Apply scoring steps 1-4 and return standardised values."""
+    """Apply scoring steps 1-5 and return standardised, clipped values."""
     capped = _fill_and_clip(raw, prep.fill_value, prep.cap_lower, prep.cap_upper)
-    return (_log(capped, prep.log_transform) - prep.center) / prep.scale
+    z = (_log(capped, prep.log_transform) - prep.center) / prep.scale
+    return np.clip(z, -prep.z_limit, prep.z_limit)
 
 
 def _nearest(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -746,6 +760,7 @@ def _parameters_table(prep: _Preprocessing, centroids: np.ndarray, names: list[s
             "log_transform": np.tile(prep.log_transform, k),
             "center": np.tile(prep.center, k),
             "scale": np.tile(prep.scale, k),
+            "z_limit": np.tile(prep.z_limit, k),
             "centroid": centroids.ravel(),
             "segment_name": np.repeat(np.asarray(names, dtype=object), n_features),
         }
@@ -773,6 +788,7 @@ def _from_parameters(parameters: pd.DataFrame) -> tuple[_Preprocessing, np.ndarr
         first["log_transform"].to_numpy(dtype=bool),
         first["center"].to_numpy(dtype="float64"),
         first["scale"].to_numpy(dtype="float64"),
+        first["z_limit"].to_numpy(dtype="float64"),
         np.zeros(len(features), dtype=bool),
     )
     centroids = table["centroid"].to_numpy(dtype="float64").reshape(len(cluster_ids), len(features))

@@ -57,10 +57,6 @@ def test_the_collapsed_bg_nbd_fit_is_reported_not_served(online_retail: Path):
     assert note is not None and not chosen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met yet (measured: churn AUC 0.751 vs recency 0.671; MAE 0.908 x naive; total -13.9%)",
-)
 def test_predictions_as_of_three_months_before_the_end_meet_the_issue(
     online_retail: Path, online_retail_as_of: Path
 ):

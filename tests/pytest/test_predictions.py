@@ -61,6 +61,7 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     # Jan 1 is 30 days before the cutoff: outside the last 30 days, inside the last 90.
     assert (a["orders_last_30d"], a["orders_last_90d"], a["revenue_last_90d"]) == (2, 3, 140.0)
     assert a["order_rate"] == pytest.approx(3 / 31)
+    assert a["revenue_rate"] == pytest.approx(140 / 31)
     assert a["recency_over_gap"] == pytest.approx(10 / 20)  # one 20-day gap between order days
     assert (a["repeat_days"], a["first_to_last_days"], a["repeat_revenue_per_day"]) == (1, 20, 70.0)
     assert (a["median_order_day_revenue"], a["max_order_day_revenue"]) == (

@@ -12,6 +12,7 @@ from smartcart_ml.segmentation import (
     SEARCH_COLUMNS,
     SINGLE_SEGMENT_NAME,
     _choose_k,
+    _prepare,
     chosen_k,
     describe_segments,
     diagnostics_table,
@@ -200,6 +201,30 @@ def test_skewed_features_are_logged_and_capped():
     outlier = data.loc[[0]]
     at_cap = outlier.assign(monetary=params.loc["monetary", "cap_upper"])
     assert score(result.parameters, outlier).item() == score(result.parameters, at_cap).item()
+    assert (score(result.parameters, data).to_numpy() == result.assignments["cluster_id"].to_numpy()).all()
+
+
+def test_standardised_values_are_clipped_at_three_standard_deviations():
+    # 3 of 100 customers returned everything: ln(1 + x) leaves a 0/1 rate a 0/ln 2 rate, so
+    # unclipped they would sit at z = (1 - 0.03) / sqrt(0.03 * 0.97) = 5.686 (the zeros at
+    # -0.03 / sqrt(0.03 * 0.97) = -0.1759).
+    data = pd.DataFrame(
+        {
+            "customer_id": range(100),
+            "monetary": np.linspace(10.0, 1000.0, 100),
+            "return_rate": [1.0] * 3 + [0.0] * 97,
+        }
+    )
+    _, _, prep, X = _prepare(data, ["monetary", "return_rate"])
+    assert prep.log_transform.tolist() == [False, True]
+    assert prep.z_limit.tolist() == [3.0, 3.0]
+    assert X[:3, 1].tolist() == [3.0] * 3
+    assert X[3:, 1] == pytest.approx(np.full(97, -0.03 / np.sqrt(0.03 * 0.97)))
+    # The scorer clips too: beyond three standard deviations a higher rate changes nothing.
+    result = fit_segments(data, ["monetary", "return_rate"], k=2)
+    assert (result.parameters["z_limit"] == 3.0).all()
+    heavy = pd.DataFrame({"monetary": [500.0, 500.0], "return_rate": [0.9, 1.0]})
+    assert score(result.parameters, heavy).nunique() == 1
     assert (score(result.parameters, data).to_numpy() == result.assignments["cluster_id"].to_numpy()).all()
 
 

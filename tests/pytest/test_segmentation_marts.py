@@ -116,11 +116,6 @@ def test_the_largest_stable_k_within_the_silhouette_tolerance_wins(segmented: Pa
     assert all(stability < min_stability for k, _, _, _, stability, *_ in close if k > max(stable))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met yet (measured: k = 3 is within the tolerance but its stability is 0.826; k >= 4 "
-    "split off a 2.5% cluster)",
-)
 def test_the_online_retail_file_gets_three_to_six_segments(online_retail: Path):
     assert 3 <= _one(online_retail, "select k from marts.segmentation_diagnostics where is_chosen")[0] <= 6
 

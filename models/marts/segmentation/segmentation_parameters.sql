@@ -20,6 +20,7 @@ final as (
         cast(log_transform as boolean) as log_transform,
         cast(center as double) as center,
         cast(scale as double) as scale,
+        cast(z_limit as double) as z_limit,
         cast(centroid as double) as centroid,
         cast(segment_name as {{ dbt.type_string() }}) as segment_name
     from segmentation_model_results
