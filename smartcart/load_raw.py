@@ -73,30 +73,44 @@ CONTRACT_COLUMNS = (
 )
 
 # Date parts written day/month/year or month/day/year become ISO text (unpadded parts are
-# fine: DuckDB parses 2010-12-1 8:26). A malformed date stays malformed, for the quarantine.
+# fine: both engines parse 2010-12-1 8:26). A malformed date stays malformed, for the quarantine.
+# Each rewrite is SQL in a ``Dialect`` (DuckDB's or Spark's), so a format is defined once.
 _SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})"
-MONTH_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\1-\\2')"
-# Excel stores datetimes as day numbers since 1899-12-30 (read_xlsx gives them as text);
-# such a number becomes ISO text to the second, anything else is left to the other rewrites.
-EXCEL_SERIAL_TO_ISO = (
-    "case when regexp_full_match({}, '\\s*\\d+(\\.\\d+)?\\s*') then strftime(timestamp '1899-12-30'"
-    " + to_seconds(cast(round(cast({} as double) * 86400) as bigint)), '%Y-%m-%d %H:%M:%S')"
-    f" else {MONTH_FIRST_TO_ISO} end"
-)
-DAY_FIRST_TO_ISO = f"regexp_replace({{}}, '{_SLASH_DATE}', '\\3-\\2-\\1')"
+# Excel stores datetimes as day numbers since 1899-12-30 (read_xlsx gives them as text).
+_DAY_NUMBER = r"\s*\d+(\.\d+)?\s*"
+
+
+def month_first_to_iso(dialect: Dialect, column: str) -> str:
+    return dialect.regexp_replace(column, _SLASH_DATE, "{3}-{1}-{2}")
+
+
+def day_first_to_iso(dialect: Dialect, column: str) -> str:
+    return dialect.regexp_replace(column, _SLASH_DATE, "{3}-{2}-{1}")
+
+
+def excel_serial_to_iso(dialect: Dialect, column: str) -> str:
+    """An Excel day number becomes ISO text to the second; anything else is left to
+    ``month_first_to_iso``."""
+    seconds = f"cast(round(cast({column} as double) * 86400) as bigint)"
+    return (
+        f"case when {dialect.full_match(column, _DAY_NUMBER)} then"
+        f" {dialect.excel_day_seconds_to_iso.replace('{}', seconds)}"
+        f" else {month_first_to_iso(dialect, column)} end"
+    )
 
 
 @dataclass(frozen=True)
 class Mapping:
     """How one contract column is filled from an export.
 
-    ``sources`` are accepted header names (first present wins); ``template`` wraps the
-    quoted source column (written as ``{}``); ``constant`` fills the column when the export has no such field.
+    ``sources`` are accepted header names (first present wins); ``rewrite`` turns the quoted
+    source column into SQL of a ``Dialect`` (``None``: taken as it is); ``constant`` fills the
+    column when the export has no such field.
     """
 
     sources: tuple[str, ...] = ()
     required: bool = False
-    template: str = "{}"
+    rewrite: Callable[[Dialect, str], str] | None = None
     constant: str | None = None
 
 
@@ -111,7 +125,7 @@ FORMATS: dict[str, dict[str, Mapping]] = {
     # (Invoice/Price/Customer ID): one online store, no payment, discount or cost.
     "online_retail": {
         "invoice_id": Mapping(("InvoiceNo", "Invoice"), required=True),
-        "invoice_date": Mapping(("InvoiceDate",), required=True, template=EXCEL_SERIAL_TO_ISO),
+        "invoice_date": Mapping(("InvoiceDate",), required=True, rewrite=excel_serial_to_iso),
         "customer_id": Mapping(("CustomerID", "Customer ID")),
         "product_id": Mapping(("StockCode",), required=True),
         "product_name": Mapping(("Description",)),
@@ -126,7 +140,7 @@ FORMATS: dict[str, dict[str, Mapping]] = {
     # the product), day/month/year dates, malls are stores.
     "customer_shopping": {
         "invoice_id": Mapping(("invoice_no",), required=True),
-        "invoice_date": Mapping(("invoice_date",), required=True, template=DAY_FIRST_TO_ISO),
+        "invoice_date": Mapping(("invoice_date",), required=True, rewrite=day_first_to_iso),
         "customer_id": Mapping(("customer_id",)),
         "product_id": Mapping(("category",), required=True),
         "product_name": Mapping(("category",)),
@@ -409,18 +423,30 @@ def _reader_sqls(con: duckdb.DuckDBPyConnection, path: Path, normalised: Path, c
 
 # Identifiers a spreadsheet turned into numbers (12345.0) are the same as 12345, in every format.
 ID_COLUMNS = ("invoice_id", "customer_id", "product_id", "store_id")
-WHOLE_NUMBER_ID = r"regexp_replace({}, '^\s*([0-9]+)\.0+\s*$', '\1')"
+_WHOLE_NUMBER = r"^\s*([0-9]+)\.0+\s*$"
 
 
 @dataclass(frozen=True)
 class Dialect:
     """The SQL spelling the select list is written in: DuckDB's (the default) or Spark's
-    (smartcart/spark_warehouse.py), which quotes names with backticks, writes regex back-references
-    as ``$1`` and calls text ``string``."""
+    (smartcart/spark_warehouse.py). ``regex_literal`` writes a regular expression as a string
+    literal the engine passes through unchanged; ``backreference`` is group ``{}`` in a
+    replacement; ``full_match`` tests a whole value; ``excel_day_seconds_to_iso`` turns whole
+    seconds since 1899-12-30 into ``YYYY-MM-DD HH:MM:SS``."""
 
     quote_identifier: Callable[[str], str] = quote_identifier
-    whole_number_id: str = WHOLE_NUMBER_ID
     text_type: str = "varchar"
+    regex_literal: Callable[[str], str] = quote_literal
+    backreference: str = "\\{}"
+    full_match: Callable[[str, str], str] = lambda column, pattern: (
+        f"regexp_full_match({column}, {quote_literal(pattern)})"
+    )
+    excel_day_seconds_to_iso: str = "strftime(timestamp '1899-12-30' + to_seconds({}), '%Y-%m-%d %H:%M:%S')"
+
+    def regexp_replace(self, column: str, pattern: str, replacement: str) -> str:
+        """``column`` with ``pattern``'s first match replaced; ``{n}`` in ``replacement`` is group n."""
+        groups = replacement.format(*(self.backreference.format(n) for n in range(10)))
+        return f"regexp_replace({column}, {self.regex_literal(pattern)}, {quote_literal(groups)})"
 
 
 def select_list(format_name: str, header: list[str], dialect: Dialect = Dialect()) -> list[str]:
@@ -433,9 +459,11 @@ def select_list(format_name: str, header: list[str], dialect: Dialect = Dialect(
         mapping = mappings.get(column, Mapping())
         source = next((s for s in mapping.sources if s in present), None)
         if source is not None:
-            expression = mapping.template.replace("{}", dialect.quote_identifier(source))
+            expression = dialect.quote_identifier(source)
+            if mapping.rewrite is not None:
+                expression = mapping.rewrite(dialect, expression)
             if column in ID_COLUMNS:
-                expression = dialect.whole_number_id.replace("{}", expression)
+                expression = dialect.regexp_replace(expression, _WHOLE_NUMBER, "{1}")
             select.append(f"nullif(trim({expression}), '') as {column}")
         elif mapping.constant is not None:
             select.append(f"{quote_literal(mapping.constant)} as {column}")

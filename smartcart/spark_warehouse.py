@@ -56,10 +56,17 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The most rows one dbt.ref of a Python model may pull to the driver on Spark (the ML runs on
 # pandas there): above it the build stops in one line. SMARTCART_SPARK_ML_MAX_ROWS overrides it.
 SPARK_ML_MAX_ROWS = 2_000_000
+# Spark's spelling of load_raw's select list: regular expressions as raw literals (r'...',
+# Spark's string literals would read the backslashes), Java's $n back-references.
 SPARK = Dialect(
     quote_identifier=lambda name: "`" + name.replace("`", "``") + "`",
-    whole_number_id=r"regexp_replace({}, r'^\s*([0-9]+)\.0+\s*$', '$1')",
     text_type="string",
+    regex_literal=lambda pattern: "r" + quote_literal(pattern),
+    backreference="${}",
+    full_match=lambda column, pattern: f"{column} rlike r{quote_literal('^(?:' + pattern + ')$')}",
+    excel_day_seconds_to_iso=(
+        "date_format(timestamp '1899-12-30 00:00:00' + make_dt_interval(0, 0, 0, {}), 'yyyy-MM-dd HH:mm:ss')"
+    ),
 )
 
 
@@ -111,12 +118,6 @@ def load(spark, spark_dir: Path, raw_path: Path, format_name: str, encoding: str
     if not text_suffix(raw_path):
         raise LoadError(
             f"the Spark build reads .csv/.tsv exports (gzipped or not); convert {raw_path} or build it on DuckDB"
-        )
-    rewritten = sorted(column for column, mapping in FORMATS[format_name].items() if mapping.template != "{}")
-    if rewritten:
-        raise LoadError(
-            f"FORMAT={format_name} rewrites {', '.join(rewritten)} with DuckDB SQL, which the Spark "
-            "loader does not port yet; build it on DuckDB, or export the raw contract (FORMAT=smartcart)"
         )
     normalised = spark_dir / "invoice_lines.records.csv"
     loaded_at = spark.sql("select cast(current_timestamp() as string)").first()[0]
