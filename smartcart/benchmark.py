@@ -9,7 +9,8 @@ is built in a fresh process by smartcart-build (load, parse, dbt build, docs
 generate, publish) into a scratch folder with its own dbt target folder, measuring:
 
 - wall time, lines per second and the load average before and after (the machine is shared:
-  read every figure beside its load);
+  read every figure beside its load), and the CPU seconds (user + system) of the build's
+  whole process tree, which other load distorts far less than the wall;
 - peak memory of the whole process tree (the build, DuckDB inside it, forecasting workers),
   sampled from /proc every 0.2 s;
 - the wall time of each phase (load, parse, build = models and tests, docs, publish), from
@@ -19,9 +20,9 @@ generate, publish) into a scratch folder with its own dbt target folder, measuri
 Append (``--append``, on by default; ``--no-scale`` skips everything above): each generated
 export is split into its history (every line but those of its last invoice day) and that day;
 the history is built in full, then the day is appended to it (``--mode append``), and both
-builds are measured as above. The share is the append's wall over the full build's, next to
-the seconds of the incremental models and of the rest of the DAG in each, in the "append"
-section of results.json.
+builds are measured as above. The shares are the append's wall and CPU over the full
+build's, next to the seconds of the incremental models and of the rest of the DAG in each, in
+the "append" section of results.json.
 
 Results go to benchmarks/results.json, keyed by dataset (a rerun replaces that entry), and a
 chart of time and memory against lines to benchmarks/scale.png when matplotlib is installed.
@@ -37,6 +38,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -108,6 +110,7 @@ def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> di
         mode,
     ]
     load_before = os.getloadavg()
+    cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -121,6 +124,7 @@ def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> di
             marks[pending.pop(0)[0]] = time.perf_counter() - start
     process.wait()
     wall = time.perf_counter() - start
+    cpu = _children_cpu_seconds() - cpu_before
     memory.join()
     if process.returncode != 0:
         raise SystemExit(f"benchmark build failed: {' '.join(command)}\n{''.join(tail)}")
@@ -129,6 +133,7 @@ def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> di
     manifest = json.loads((scratch / "target" / "manifest.json").read_text())
     return {
         "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
         "phase_seconds": {name: round(end - begin, 1) for (name, begin), end in zip(marks.items(), ends)},
         "peak_memory_mib": round(memory.peak / 2**20),
         "load_average": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
@@ -136,6 +141,14 @@ def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> di
         **_node_summary(run_results),
         "model_seconds_by_kind": _model_seconds_by_kind(run_results, manifest),
     }
+
+
+def _children_cpu_seconds() -> float:
+    """User + system CPU seconds of every child process that has ended (each build's whole
+    tree: dbt, DuckDB's threads, the forecasting workers), the fairer measure on a shared
+    machine than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _model_seconds_by_kind(run_results: dict, manifest: dict) -> dict:
@@ -239,6 +252,7 @@ def run_append(dataset: str, export: Path) -> dict:
         "history_lines": _line_count(history),
         "appended_lines": _line_count(day),
         "append_share_of_full_build": round(append["wall_seconds"] / full["wall_seconds"], 3),
+        "append_cpu_share_of_full_build": round(append["cpu_seconds"] / full["cpu_seconds"], 3),
         "full_build": full,
         "append": append,
         "conditions": _conditions(),

@@ -33,6 +33,10 @@ What is modelled, so that later models have real structure to learn:
 Amounts: a line's net amount is ``quantity * unit_price - discount_amount``; the discount
 has the sign of the quantity (negative on returned and cancelled discounted lines).
 
+``--daily-from 2025-12-01`` writes the same export as a retailer sends it day by day: the
+days before to ``--output`` (the history), that day and each later one to a file of its own
+(``--daily-dir``, default ``daily/`` beside the output), for ``make daily``; see ``DailyFiles``.
+
 The window is simulated and written month by month, so memory grows with the customers,
 not with the lines. The same arguments give byte-identical output: one numpy generator
 seeded with ``--seed`` and a gzip header without name or time. A ``.csv`` output path
@@ -1086,14 +1090,20 @@ def spoil(rng: np.random.Generator, columns: dict[str, np.ndarray], lines: Lines
     return duplicates
 
 
-def render(rng: np.random.Generator, lines: Lines, tables: TextTables, cust: Customers) -> tuple[str, int]:
-    """CSV rows of ``lines`` (dirty rows included) and their number."""
+def render(
+    rng: np.random.Generator, lines: Lines, tables: TextTables, cust: Customers
+) -> tuple[list[str], np.ndarray]:
+    """CSV rows of ``lines`` (dirty rows included, a row spoilt in its date still on the day
+    it was invoiced) and the day of each."""
     columns = format_columns(lines, tables, cust)
     duplicates = spoil(rng, columns, lines)
     order = np.sort(np.concatenate([np.arange(len(lines["ts"])), duplicates]))
     fields = [columns[name][order].tolist() for name in COLUMNS]
-    text = "\n".join(map(",".join, zip(*fields)))
-    return (text + "\n" if text else ""), len(order)
+    return list(map(",".join, zip(*fields))), lines["ts"][order] // DAY
+
+
+def csv_bytes(rows: list[str]) -> bytes:
+    return "".join(row + "\n" for row in rows).encode("ascii")
 
 
 # ---------------------------------------------------------------------------------------
@@ -1131,8 +1141,29 @@ def simulate_month(
     return concat([sales, cancellations]), returns
 
 
-def generate(output: Path, n_customers: int, seed: int, first: dt.date, last: dt.date) -> int:
-    """Write the sample to ``output``; return the number of data rows."""
+@dataclass(frozen=True)
+class DailyFiles:
+    """The export as a retailer sends it day by day: the lines invoiced before ``first`` go
+    to the history file (``--output``); those of ``first`` and every later day of the window
+    each to a file of their own in ``folder``, named ``invoice_lines_YYYY-MM-DD`` (name order
+    is date order, as ``make daily`` loads an inbox) with the suffix of the history file. A
+    day without lines still gets its file, header only. The files are cut from the one
+    simulated export, so the invoice numbers run on across them and none repeats, and the
+    history followed by the days' lines is the whole export's bytes."""
+
+    first: dt.date
+    folder: Path
+
+    def path(self, day: dt.date, output: Path) -> Path:
+        suffix = ".csv.gz" if output.suffix == ".gz" else ".csv"
+        return self.folder / f"invoice_lines_{day.isoformat()}{suffix}"
+
+
+def generate(
+    output: Path, n_customers: int, seed: int, first: dt.date, last: dt.date, daily: DailyFiles | None = None
+) -> int:
+    """Write the sample to ``output`` (with ``daily``: its history there and its later days
+    to daily files); return the number of data rows written."""
     rng = np.random.default_rng(seed)
     cal = build_calendar(first, last)
     catalog = build_catalog(rng, cal.n_days)
@@ -1141,9 +1172,11 @@ def generate(output: Path, n_customers: int, seed: int, first: dt.date, last: dt
     tables = text_tables(cal, cust, catalog)
     numbers = dict(FIRST_NUMBER)
     verbose = n_customers >= PROGRESS_FROM_CUSTOMERS
+    header = (",".join(COLUMNS) + "\n").encode("ascii")
+    daily_from = (daily.first - first).days if daily else cal.n_days  # first day of a daily file
     written = 0
     with open_output(output) as out:
-        out.write((",".join(COLUMNS) + "\n").encode("ascii"))
+        out.write(header)
         for month_first, month_stop in cal.months():
             sales, returns = simulate_month(rng, cust, cal, catalog, month_first, month_stop, numbers)
             pending = concat([pending, returns])
@@ -1153,9 +1186,13 @@ def generate(output: Path, n_customers: int, seed: int, first: dt.date, last: dt
             for kind in (RETURN, ADJUSTMENT):
                 numbers[kind] = number_invoices(lines, kind, numbers[kind])
             order = np.lexsort((lines["line_no"], lines["number"], lines["kind"], lines["ts"]))
-            text, rows = render(rng, take(lines, order), tables, cust)
-            out.write(text.encode("ascii"))
-            written += rows
+            rows, days = render(rng, take(lines, order), tables, cust)
+            out.write(csv_bytes(rows[: np.searchsorted(days, daily_from)]))
+            for day in range(max(month_first, daily_from), month_stop):
+                start, stop = np.searchsorted(days, [day, day + 1])
+                with open_output(daily.path(first + dt.timedelta(days=day), output)) as day_file:
+                    day_file.write(header + csv_bytes(rows[start:stop]))
+            written += len(rows)
             if verbose:
                 month = np.datetime_as_string(cal.start + month_first, unit="M")
                 print(f"{month}: {written:,} lines", file=sys.stderr, flush=True)
@@ -1180,14 +1217,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--start", default="2024", help="first year or date (YYYY[-MM-DD])")
     parser.add_argument("--end", default="2025", help="last year or date (YYYY[-MM-DD])")
+    parser.add_argument(
+        "--daily-from",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="write this day and every later one to a daily file of its own (--output gets the days before)",
+    )
+    parser.add_argument(
+        "--daily-dir", type=Path, help="folder of the daily files (default: daily/ beside --output)"
+    )
     args = parser.parse_args(argv)
     first, last = window_bound(args.start, end=False), window_bound(args.end, end=True)
     if last < first or args.customers < 1:
         parser.error("need --start <= --end and --customers >= 1")
+    daily = None
+    if args.daily_from:
+        if not first < args.daily_from <= last:
+            parser.error(
+                f"--daily-from {args.daily_from} is not after --start and within --end ({first} to {last})"
+            )
+        daily = DailyFiles(args.daily_from, args.daily_dir or args.output.parent / "daily")
+    elif args.daily_dir:
+        parser.error("--daily-dir needs --daily-from")
     began = time.perf_counter()
-    rows = generate(args.output, args.customers, args.seed, first, last)
+    rows = generate(args.output, args.customers, args.seed, first, last, daily)
     seconds = time.perf_counter() - began
-    print(f"wrote {rows:,} lines to {args.output} in {seconds:.1f}s", file=sys.stderr)
+    days = f" (from {daily.first} one file a day in {daily.folder})" if daily else ""
+    print(f"wrote {rows:,} lines to {args.output}{days} in {seconds:.1f}s", file=sys.stderr)
     return 0
 
 

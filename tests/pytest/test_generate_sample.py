@@ -12,6 +12,8 @@ import duckdb
 import pytest
 from conftest import REPO_ROOT
 
+from smartcart import generate_sample
+
 GENERATE = [sys.executable, "-m", "smartcart.generate_sample"]
 SAMPLE = REPO_ROOT / "data" / "sample" / "invoice_lines.csv.gz"
 
@@ -180,3 +182,67 @@ def test_exact_duplicate_lines(con) -> None:
         "select sum(copies - 1) from (select *, count(*) as copies from raw group by all) where copies > 1",
     )
     assert repeats >= 10
+
+
+def read_lines(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="ascii", newline="") as export:
+        return export.read().splitlines(keepends=True)
+
+
+def test_daily_files_are_the_export_cut_by_day(tmp_path: Path) -> None:
+    """--daily-from: the history file plus one file per later day (an empty day too) are
+    the one export's lines in its order, each day's lines in its own file, and the invoice
+    ids run on across the files: none is in two files (make daily then loads them all)."""
+    window = ("--customers", "40", "--start", "2024-01-01", "--end", "2024-03-31")
+    whole = tmp_path / "whole.csv"
+    history = tmp_path / "history.csv.gz"
+    assert generate_sample.main([*window, "--output", str(whole)]) == 0
+    assert generate_sample.main([*window, "--output", str(history), "--daily-from", "2024-03-20"]) == 0
+    days = sorted((tmp_path / "daily").iterdir())
+    assert [day.name for day in days] == [f"invoice_lines_2024-03-{d}.csv.gz" for d in range(20, 32)]
+    files = [history, *days]
+    header, *lines = read_lines(whole)
+    parts = [read_lines(path) for path in files]
+    assert {part[0] for part in parts} == {header}
+    assert [line for part in parts for line in part[1:]] == lines
+    with duckdb.connect() as con:
+        con.execute(
+            "create table lines as select * from read_csv(?, header = true, all_varchar = true,"
+            " filename = true)",
+            [[str(path) for path in files]],
+        )
+        # Every line of a daily file is of its day (but the spoilt dates); the history ends before.
+        misplaced = scalar(
+            con,
+            f"""
+            select count(*) from lines
+            where {TIMESTAMP} is not null and {TIMESTAMP} < timestamp '2099-01-01'
+              and case
+                  when filename like '%history%' then {TIMESTAMP} >= timestamp '2024-03-20'
+                  else strftime({TIMESTAMP}, '%Y-%m-%d') <> regexp_extract(filename, '\\d{{4}}-\\d{{2}}-\\d{{2}}')
+              end
+            """,
+        )
+        in_two_files = scalar(
+            con,
+            "select count(*) from (select invoice_id from lines where invoice_id is not null"
+            " group by invoice_id having count(distinct filename) > 1)",
+        )
+        daily_lines = scalar(con, "select count(*) from lines where filename not like '%history%'")
+    assert (misplaced, in_two_files) == (0, 0)
+    assert daily_lines > 0
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [("--daily-from", "2023-12-31"), ("--daily-from", "2025-01-01"), ("--daily-dir", "days")],
+)
+def test_daily_files_need_a_day_of_the_window(tmp_path: Path, capsys, arguments: tuple[str, str]) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        generate_sample.main(
+            ["--start", "2024", "--end", "2024", "--output", str(tmp_path / "x.csv"), *arguments]
+        )
+    assert exit_status.value.code == 2
+    assert ": error: --daily-" in capsys.readouterr().err.splitlines()[-1]
+    assert not (tmp_path / "x.csv").exists()
