@@ -20,14 +20,15 @@ the others pass ``--no-docs``, which changes nothing in the warehouse file. dbt'
 build runs every data test (``build_env``).
 
 Speed: once the tests are collected, the builds the selected tests need start in the
-background, ``SMARTCART_TEST_BUILD_JOBS`` (default 3) at a time, in ``BUILDS`` order, and so do
-the test modules' own expensive setups (``background_fixture``: the append runs, the killed
-builds), which would otherwise hold up every other test while they build; every build, and
-every build a test runs itself (``run_build``, ``build_command``), gets its own dbt target and
-log folders beside its warehouse, so builds never share dbt state, and starts from the
-partial-parse state of the session's one ``dbt parse`` (``parsed_project``). Tests are reordered: those
-needing no warehouse run first, the others in the order their warehouses are expected to be
-ready. Such tests are marked ``build``: ``make test-fast`` deselects them.
+background, ``SMARTCART_TEST_BUILD_JOBS`` (default 3) at a time, longest first, and so do the
+test modules' own expensive setups (``background_fixture``: the append runs, the killed
+builds, the refused builds), which would otherwise hold up every other test while they build.
+Every build, and every build a test runs itself (``run_build``, ``build_command``), gets its
+own dbt target and log folders beside its warehouse, so builds never share dbt state, and
+starts from the partial-parse state of the session's one ``dbt parse`` (``parsed_project``).
+Tests are reordered: those needing no warehouse run first, the others in the order their
+warehouses are expected to be ready. Such tests are marked ``build``: ``make test-fast``
+deselects them.
 
 Helpers for test modules: ``background_fixture``, ``run_build``, ``build_command``, ``build_env``,
 ``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``ONLINE_RETAIL``,
@@ -131,8 +132,7 @@ def shared_file(name: str) -> Path:
 class _Build:
     """A session warehouse: the export (``None`` = the bundled sample), the build's extra
     arguments, its cost in seconds on a quiet machine (to order the builds and the tests), and
-    whether it runs
-    dbt's unit tests (``build_env``)."""
+    whether it runs dbt's unit tests (``build_env``)."""
 
     raw: str | None
     args: tuple[str, ...]
