@@ -1147,7 +1147,8 @@ class DailyFiles:
     to the history file (``--output``); those of ``first`` and every later day of the window
     each to a file of their own in ``folder``, named ``invoice_lines_YYYY-MM-DD`` (name order
     is date order, as ``make daily`` loads an inbox) with the suffix of the history file. A
-    day without lines still gets its file, header only. The files are cut from the one
+    day without lines gets no file (``make daily`` refuses an export without lines, as the
+    loader does). The files are cut from the one
     simulated export, so the invoice numbers run on across them and none repeats, and the
     history followed by the days' lines is the whole export's bytes."""
 
@@ -1190,8 +1191,9 @@ def generate(
             out.write(csv_bytes(rows[: np.searchsorted(days, daily_from)]))
             for day in range(max(month_first, daily_from), month_stop):
                 start, stop = np.searchsorted(days, [day, day + 1])
-                with open_output(daily.path(first + dt.timedelta(days=day), output)) as day_file:
-                    day_file.write(header + csv_bytes(rows[start:stop]))
+                if stop > start:
+                    with open_output(daily.path(first + dt.timedelta(days=day), output)) as day_file:
+                        day_file.write(header + csv_bytes(rows[start:stop]))
             written += len(rows)
             if verbose:
                 month = np.datetime_as_string(cal.start + month_first, unit="M")
