@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from conftest import query
 
 
@@ -51,10 +50,6 @@ def test_served_total_revenue_model_beats_the_seasonal_naive(online_retail: Path
     assert n_points > 8 * 28 * 5 / 7  # most days open (no Saturdays, a few holidays)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met yet (measured as of 2011-05-31: served ets_aicc MASE 0.844, 80% coverage 0.918)",
-)
 def test_served_total_forecast_as_of_three_months_before_the_end_beats_the_naive_by_a_fifth(
     online_retail_as_of: Path,
 ):

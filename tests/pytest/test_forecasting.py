@@ -530,3 +530,27 @@ def test_new_candidates_ignore_closed_days_and_keep_valid_intervals():
     saturday = pd.DatetimeIndex(result.forecasts["forecast_date"]).day_of_week == 5
     assert (result.forecasts.loc[saturday, "upper_95"] == 0).all()
     assert_valid_intervals(result.forecasts)
+
+
+def test_seasonal_mean_averages_each_weekdays_last_six_open_days_with_symmetric_intervals():
+    # Ten weeks from a Monday, weekday d of week t sells 10 (d + 1) + t: each weekday's mean
+    # over weeks 4-9 is 10 (d + 1) + 6.5; the last Monday is closed, so Mondays average weeks
+    # 3-8 (15.5).
+    days = pd.date_range("2024-01-01", periods=70, freq="D")
+    y = 10 * (days.day_of_week.to_numpy() + 1) + np.arange(70) // 7
+    y = y.astype(float)
+    y[63] = np.nan
+    forecast = CANDIDATES["seasonal_mean_6"](window(y, "2024-01-01", 14))
+    expected = 10 * (np.arange(7) + 1) + 6.5
+    expected[0] = 15.5
+    np.testing.assert_allclose(forecast.forecast, np.tile(expected, 2))
+    # Intervals: symmetric around the point, relative to it, and wider two weeks ahead (the
+    # mean lags the growing series by one more week); 95% outside 80%.
+    np.testing.assert_allclose(forecast.upper_80 - forecast.forecast, forecast.forecast - forecast.lower_80)
+    relative = (forecast.upper_80 - forecast.forecast) / forecast.forecast
+    assert 0 < relative[0] < relative[7]
+    assert (forecast.upper_95 >= forecast.upper_80).all() and (forecast.lower_95 <= forecast.lower_80).all()
+    # A pure weekly cycle is continued exactly, with zero-width intervals.
+    flat = CANDIDATES["seasonal_mean_6"](window(np.tile(WEEKLY * 100, 10), "2024-01-01", 10))
+    np.testing.assert_allclose(flat.forecast, np.tile(WEEKLY * 100, 2)[:10])
+    np.testing.assert_allclose(flat.upper_95, flat.lower_95)
