@@ -1,6 +1,8 @@
 {#- Each customer's categories, stores and payment methods, ranked: most orders first, then the
     higher net revenue on those orders, then the value's name, so rank 1 (the favourite) is
     deterministic. -#}
+{{ config(materialized='table') }}
+
 with
 
 sales_lines as (

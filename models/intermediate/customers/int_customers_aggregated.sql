@@ -1,6 +1,8 @@
 {#- Lifetime totals of every known customer up to as_of_date: the one place customer-level
     aggregates are computed, read by dim_customers, the RFM scoring and the value tiers (so no mart
     has to read another mart that reads it back). -#}
+{{ config(materialized='table') }}
+
 with
 
 sales_lines as (

@@ -16,7 +16,7 @@
 
 with
 
-staged_lines as (
+staged_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_smartcart__invoice_lines') }}
 
@@ -36,7 +36,7 @@ as_of_date as (
 
 {% if is_incremental() %}
 
-validated_before as (
+validated_before as {{ not_materialized() }} (
 
     select * from {{ this }}
 
@@ -61,7 +61,7 @@ revalidated_hashes as (
 
 {% endif %}
 
-invoice_lines as (
+invoice_lines as {{ not_materialized() }} (
 
     select * from staged_lines
     {% if is_incremental() -%}
@@ -82,11 +82,48 @@ invoice_lines as (
 
 ),
 
+{# Exact duplicates by aggregation, numbered among themselves only: a window over every line
+    (wide rows, partitioned by a hash nearly every line has alone) ran DuckDB out of memory at
+    16M lines under the 4 GiB limit. The line-level CTEs are inlined (not_materialized): each
+    reference rescans staging instead of spilling every wide row to disk and back. #}
+repeated_hashes as (
+
+    select
+        invoice_lines.raw_line_hash,
+        min(invoice_lines.load_id) as first_load_id
+    from invoice_lines
+    group by invoice_lines.raw_line_hash
+    having count(*) > 1
+
+),
+
+repeated_lines as (
+
+    select
+        invoice_lines.invoice_line_id,
+        repeated_hashes.first_load_id,
+        row_number() over (
+            partition by invoice_lines.raw_line_hash
+            order by invoice_lines.invoice_line_id
+        ) as raw_line_occurrence
+    from invoice_lines
+    inner join repeated_hashes
+        on invoice_lines.raw_line_hash = repeated_hashes.raw_line_hash
+
+),
+
+latest_load as (
+
+    select max(staged_lines.load_id) as validated_in_load_id
+    from staged_lines
+
+),
+
 classified as (
 
     select
         invoice_lines.*,
-        max(invoice_lines.load_id) over () as validated_in_load_id,
+        latest_load.validated_in_load_id,
         charge_codes.charge_code is not null as is_charge,
         case
             when invoice_lines.invoice_kind = 'adjustment' then 'adjustment'
@@ -95,16 +132,14 @@ classified as (
             when invoice_lines.quantity < 0 then 'return'
             else 'sale'
         end as line_type,
-        row_number() over (
-            partition by invoice_lines.raw_line_hash
-            order by invoice_lines.invoice_line_id
-        ) as raw_line_occurrence,
-        min(invoice_lines.load_id) over (
-            partition by invoice_lines.raw_line_hash
-        ) as first_load_id
+        coalesce(repeated_lines.raw_line_occurrence, 1) as raw_line_occurrence,
+        coalesce(repeated_lines.first_load_id, invoice_lines.load_id) as first_load_id
     from invoice_lines
+    cross join latest_load
     left join charge_codes
         on upper(invoice_lines.product_id) = upper(charge_codes.charge_code)
+    left join repeated_lines
+        on invoice_lines.invoice_line_id = repeated_lines.invoice_line_id
 
 ),
 

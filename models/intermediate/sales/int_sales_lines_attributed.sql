@@ -2,6 +2,8 @@
     by, so each mart is one aggregation: the product's category, the store's region, the
     invoice month, the customer's first order date, the measures split by line type, and
     the as-of windows of store, category and product performance. -#}
+{{ config(materialized='table') }}
+
 
 with
 

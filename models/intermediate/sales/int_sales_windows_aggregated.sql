@@ -9,7 +9,7 @@
 
 with
 
-sales_lines as (
+sales_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_sales_lines_attributed') }}
 

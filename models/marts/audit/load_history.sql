@@ -27,14 +27,14 @@ as_of_date as (
 
 ),
 
-reason_counts as (
+{# One scan of the validated lines: the count per load and outcome (null = accepted). #}
+outcome_counts as (
 
     select
         load_id,
         rejection_reason,
         count(*) as line_count
     from validated_lines
-    where rejection_reason is not null
     group by load_id, rejection_reason
 
 ),
@@ -49,7 +49,8 @@ rejections as (
             "', '",
             "order by line_count desc, rejection_reason"
         ) }} as rejected_by_reason
-    from reason_counts
+    from outcome_counts
+    where rejection_reason is not null
     group by load_id
 
 ),
@@ -58,10 +59,9 @@ acceptances as (
 
     select
         load_id,
-        count(*) as accepted_line_count
-    from validated_lines
+        line_count as accepted_line_count
+    from outcome_counts
     where rejection_reason is null
-    group by load_id
 
 ),
 

@@ -13,7 +13,7 @@
 
 with
 
-all_sales_lines as (
+all_sales_lines as {{ not_materialized() }} (
 
     select * from {{ ref('fct_sales_lines') }}
 
@@ -21,7 +21,7 @@ all_sales_lines as (
 
 {% if is_incremental() %}
 
-validated_lines as (
+validated_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_invoice_lines_validated') }}
 

@@ -4,13 +4,13 @@
 
 with
 
-sales_lines as (
+sales_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_sales_lines_attributed') }}
 
 ),
 
-orders as (
+orders as {{ not_materialized() }} (
 
     select * from {{ ref('fct_orders') }}
     where invoice_type = 'order'
