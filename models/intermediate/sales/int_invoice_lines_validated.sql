@@ -1,6 +1,6 @@
 {#- Every staged line with its line type, amounts and, if it cannot be used, the first failing
     check as rejection_reason (codes and order: seed rejection_reasons). A table, because the
-    duplicate window runs once here and both fct_sales_lines and the quarantine read it.
+    duplicate detection runs once here and both fct_sales_lines and the quarantine read it.
     Incremental on DuckDB: an append build validates the new load's lines, every earlier copy
     of an exact line they repeat (the copies number the occurrences that decide already_loaded
     and duplicate_line) and the earlier lines whose after_as_of_date decision the as-of date
