@@ -4,7 +4,6 @@
     the as-of windows of store, category and product performance. -#}
 {{ config(materialized='table') }}
 
-
 with
 
 sales_lines as (
