@@ -6,7 +6,8 @@ next ``churn_window_days``; value: orders and net revenue in the next ``value_ho
 
 1. **Training window.** Features are computed as of ``cutoff = as_of_date - H`` from the days up
    to the cutoff only, and labels from the days in ``(cutoff, as_of_date]``. Only customers known
-   at the cutoff are in the window.
+   at the cutoff are in the window: all of them up to ``sample_customers`` (20,000), a fixed
+   random sample of that many above, so the fits cost the same at any size.
 2. **Backtest.** Every candidate is scored on the window by K-fold cross-validation over
    customers (each customer is predicted by a model that never saw them), so every customer of
    the window gets an out-of-fold prediction; :func:`backtest` reports AUC, Brier score and
@@ -15,7 +16,8 @@ next ``churn_window_days``; value: orders and net revenue in the next ``value_ho
    alone. The candidate with the best score is chosen: for churn the lowest Brier score (a
    proper score: ranking and calibration together, since the probability is used as one, e.g.
    for revenue at stake), for value the lowest MAE per customer. Hyper-parameters are fixed
-   in the code, never tuned on the window.
+   in the code, never tuned on the window, and gradient boosting runs all its iterations
+   (scikit-learn would otherwise stop early above 10,000 customers, a different model).
 3. **Serving.** :func:`score_customers` refits the chosen model on the whole window and scores
    every customer with features as of ``as_of_date``. Value predictions are multiplied by the
    season factor (the served total sales forecast for the horizon over the actual of the last
@@ -122,6 +124,9 @@ class PredictionSettings:
     min_customers: int = 100  # in the training window, below which the baseline serves
     min_class_customers: int = 10  # churned and retained customers needed to fit a classifier
     folds: int = 5
+    # Customers of a training window the models are fitted and backtested on: a fixed random
+    # sample of this many above it (bounds the cost at scale; every customer is still scored).
+    sample_customers: int = 20_000
     random_state: int = 42
     high_risk_from: float = 0.7  # churn_probability bands: high >= this, medium >= medium_risk_from
     medium_risk_from: float = 0.4
@@ -142,6 +147,11 @@ def _in_grain_order(customer_days: pd.DataFrame) -> pd.DataFrame:
 
 
 def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
+    """:func:`_features` of the days in any order."""
+    return _features(_in_grain_order(customer_days), cutoff)
+
+
+def _features(days: pd.DataFrame, cutoff) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
     ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``.
@@ -151,9 +161,8 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
     the long-run rates the naive baseline extrapolates, so the supervised models can start from
     them), the days between order days (mean, spread, longest; a customer with one order day
     gets their tenure), recency against the usual and the longest gap, and the share of days
-    with a net return (negative net revenue)."""
+    with a net return (negative net revenue). ``days`` are in grain order (:func:`_in_grain_order`)."""
     cutoff = pd.Timestamp(cutoff)
-    days = _in_grain_order(customer_days)
     days = days[days["activity_date"] <= cutoff]
     age = (cutoff - days["activity_date"]).dt.days
     ordered = days["order_count"] > 0
@@ -217,10 +226,14 @@ def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
 
 
 def labels_after(customer_days: pd.DataFrame, customers: pd.Index, cutoff, horizon_days: int) -> pd.DataFrame:
+    """:func:`_labels` of the days in any order."""
+    return _labels(_in_grain_order(customer_days), customers, cutoff, horizon_days)
+
+
+def _labels(days: pd.DataFrame, customers: pd.Index, cutoff, horizon_days: int) -> pd.DataFrame:
     """Orders and net revenue of each of ``customers`` in ``(cutoff, cutoff + horizon_days]``,
-    and ``churned`` = no order in that window."""
+    and ``churned`` = no order in that window; ``days`` in grain order."""
     cutoff = pd.Timestamp(cutoff)
-    days = _in_grain_order(customer_days)
     dates = days["activity_date"]
     window = days[(dates > cutoff) & (dates <= cutoff + pd.Timedelta(days=horizon_days))]
     totals = (
@@ -255,6 +268,7 @@ def _classifier(name: str, random_state: int):
             max_depth=2,
             min_samples_leaf=50,
             l2_regularization=1.0,
+            early_stopping=False,
             random_state=random_state,
         )
     return make_pipeline(
@@ -273,6 +287,7 @@ def _regressor(random_state: int, loss: str = "poisson"):
         learning_rate=0.05,
         max_leaf_nodes=15,
         min_samples_leaf=30,
+        early_stopping=False,
         random_state=random_state,
     )
 
@@ -402,12 +417,27 @@ def _typical_for_buyers(
 
 
 def training_window(
-    customer_days: pd.DataFrame, as_of_date, horizon_days: int
+    customer_days: pd.DataFrame, as_of_date, horizon_days: int, settings: PredictionSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Features as of ``as_of_date - horizon_days`` and labels from the horizon after it."""
+    """:func:`_window` of the days in any order."""
+    return _window(_in_grain_order(customer_days), as_of_date, horizon_days, settings)
+
+
+def _window(
+    days: pd.DataFrame, as_of_date, horizon_days: int, settings: PredictionSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Features as of ``cutoff = as_of_date - horizon_days`` and labels from the horizon after
+    it, of the customers known at the cutoff: all of them up to ``settings.sample_customers``,
+    a fixed random sample (``settings.random_state``) of that many above; ``days`` in grain
+    order."""
     cutoff = pd.Timestamp(as_of_date) - pd.Timedelta(days=horizon_days)
-    features = features_as_of(customer_days, cutoff)
-    return features, labels_after(customer_days, features.index, cutoff, horizon_days)
+    known = days.loc[days["activity_date"] <= cutoff, "customer_id"].unique()
+    if len(known) > settings.sample_customers:
+        rng = np.random.default_rng(settings.random_state)
+        sample = rng.choice(np.sort(known), settings.sample_customers, replace=False)
+        days = days[days["customer_id"].isin(sample)]
+    features = _features(days, cutoff)
+    return features, _labels(days, features.index, cutoff, horizon_days)
 
 
 def _window_problem(labels: pd.DataFrame, target: str, settings: PredictionSettings) -> str | None:
@@ -503,12 +533,14 @@ def value_accuracy(model_name: str, predicted: pd.Series, revenue: pd.Series) ->
 def backtest(customer_days: pd.DataFrame, as_of_date, settings: PredictionSettings) -> pd.DataFrame:
     """The accuracy table (:data:`ACCURACY_COLUMNS`): every candidate of both targets on its
     training window, the chosen model of each target flagged (``is_chosen`` on all its rows)."""
+    days = _in_grain_order(customer_days)
+    windows = _windows(days, as_of_date, settings)
     tables = []
     for target, models, horizon in (
         (CHURN, CHURN_MODELS, settings.churn_window_days),
         (VALUE, VALUE_MODELS, settings.value_horizon_days),
     ):
-        features, labels = training_window(customer_days, as_of_date, horizon)
+        features, labels = windows[horizon]
         problem = _window_problem(labels, target, settings)
         candidates = (NAIVE_RATE,) if problem else models
         scored = []
@@ -535,6 +567,13 @@ def backtest(customer_days: pd.DataFrame, as_of_date, settings: PredictionSettin
     accuracy["customers_scored"] = accuracy["customers_scored"].fillna(0).astype("int64")
     accuracy["evaluation_bucket"] = accuracy["evaluation_bucket"].fillna(OVERALL)
     return accuracy
+
+
+def _windows(days: pd.DataFrame, as_of_date, settings: PredictionSettings) -> dict:
+    """horizon -> :func:`_window`, once for each of the churn and value horizons (one when they
+    are equal, as by default)."""
+    horizons = dict.fromkeys((settings.churn_window_days, settings.value_horizon_days))
+    return {horizon: _window(days, as_of_date, horizon, settings) for horizon in horizons}
 
 
 def chosen_models(accuracy: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
@@ -567,24 +606,26 @@ def clv_tier(clv: np.ndarray, settings: PredictionSettings) -> np.ndarray:
 
 
 def churn_scores(
-    name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
+    name: str, window: tuple[pd.DataFrame, pd.DataFrame], current: pd.DataFrame, settings: PredictionSettings
 ) -> np.ndarray:
     """Churn probabilities of the customers of ``current`` (features as of ``as_of_date``) by the
-    churn model ``name`` fitted on its training window before ``as_of_date``."""
+    churn model ``name`` fitted on its training ``window`` (:func:`training_window` with the
+    churn horizon)."""
     if name == NAIVE_RATE:
         return np.exp(-_naive_orders(current, settings.churn_window_days))
-    train, labels = training_window(customer_days, as_of_date, settings.churn_window_days)
+    train, labels = window
     columns = _churn_columns(name)
     model = _classifier(name, settings.random_state).fit(train[columns], labels["churned"])
     return model.predict_proba(current[columns])[:, 1]
 
 
 def value_scores(
-    name: str, customer_days: pd.DataFrame, current: pd.DataFrame, as_of_date, settings: PredictionSettings
+    name: str, window: tuple[pd.DataFrame, pd.DataFrame], current: pd.DataFrame, settings: PredictionSettings
 ) -> pd.DataFrame:
     """Orders, revenue, CLV and probability_alive of the customers of ``current`` by the value
-    model ``name`` fitted on its training window before ``as_of_date`` (no season factor)."""
-    train, labels = training_window(customer_days, as_of_date, settings.value_horizon_days)
+    model ``name`` fitted on its training ``window`` (:func:`training_window` with the value
+    horizon; no season factor)."""
+    train, labels = window
     return _value_predictions(name, train, labels, current, settings)
 
 
@@ -600,20 +641,22 @@ def score_customers(
     the models :func:`backtest` chose, refitted on their whole training window. Value predictions
     for the horizon are multiplied by ``season_factor`` (1 when unknown, with a note)."""
     chosen = chosen_models(accuracy)
-    current = features_as_of(customer_days, as_of_date).reindex(pd.Index(customer_ids, name="customer_id"))
+    days = _in_grain_order(customer_days)
+    windows = _windows(days, as_of_date, settings)
+    current = _features(days, as_of_date).reindex(pd.Index(customer_ids, name="customer_id"))
     missing = current["tenure_days"].isna()
     if missing.any():
         raise ValueError(f"{int(missing.sum())} customers have no invoice day up to as_of_date")
     notes = []
     churn_model, churn_note = chosen[CHURN]
-    churn = churn_scores(churn_model, customer_days, current, as_of_date, settings)
+    churn = churn_scores(churn_model, windows[settings.churn_window_days], current, settings)
     value_model, value_note = chosen[VALUE]
     try:
-        value = value_scores(value_model, customer_days, current, as_of_date, settings)
+        value = value_scores(value_model, windows[settings.value_horizon_days], current, settings)
     except DegenerateFit as error:  # BG/NBD refitted as of as_of_date can collapse too
         notes.append(f"{value_model} not served ({error}): naive rate baseline")
         value_model = NAIVE_RATE
-        value = value_scores(value_model, customer_days, current, as_of_date, settings)
+        value = value_scores(value_model, windows[settings.value_horizon_days], current, settings)
     if season_factor is None or not np.isfinite(season_factor) or season_factor <= 0:
         notes.append("no season factor (no total sales forecast): value predictions unscaled")
         season_factor = 1.0

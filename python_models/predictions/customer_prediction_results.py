@@ -10,6 +10,7 @@ def model(dbt, session):
     settings = PredictionSettings(
         churn_window_days=int(dbt.config.meta_get("churn_window_days")),
         value_horizon_days=int(dbt.config.meta_get("prediction_value_horizon_days")),
+        sample_customers=int(dbt.config.meta_get("prediction_sample_customers")),
     )
     customer_days = dbt.ref("int_customer_days_aggregated").df()
     customer_ids = dbt.ref("int_customers_rfm_scored").project("customer_id").df()["customer_id"]

@@ -68,9 +68,10 @@ def as_of_scores(online_retail: Path, online_retail_as_of: Path) -> dict:
     days = frame(online_retail_as_of, DAYS_SQL)
     settings = p.PredictionSettings()
     current = p.features_as_of(days, AS_OF).reindex(predictions.index)
+    window = p.training_window(days, AS_OF, 90, settings)
     with threadpool_limits(1):
-        baseline = p.churn_scores(p.RECENCY_LOGISTIC, days, current, AS_OF, settings)
-    naive = p.value_scores(p.NAIVE_RATE, days, current, AS_OF, settings)["revenue"]
+        baseline = p.churn_scores(p.RECENCY_LOGISTIC, window, current, settings)
+    naive = p.value_scores(p.NAIVE_RATE, window, current, settings)["revenue"]
     revenue = predictions["expected_revenue_90d"].astype(float)
     mae, naive_mae = (np.abs(values - actual["revenue"]).mean() for values in (revenue, naive))
     return {

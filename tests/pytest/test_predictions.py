@@ -101,6 +101,19 @@ def test_features_and_labels_do_not_depend_on_the_order_of_the_days():
     )
 
 
+def test_a_training_window_above_the_sample_size_keeps_a_fixed_sample_of_its_customers():
+    days = synthetic_days(customers=60)
+    settings = p.PredictionSettings(sample_customers=25)
+    features, labels = p.training_window(days, "2023-12-31", 90, settings)
+    everyone, _ = p.training_window(days, "2023-12-31", 90, p.PredictionSettings())
+    assert len(everyone) > 25 and len(features) == 25 and labels.index.equals(features.index)
+    assert features.index.isin(everyone.index).all()
+    # Each sampled customer keeps all their days: the same features as without the sample.
+    pd.testing.assert_frame_equal(features, everyone.loc[features.index], check_exact=True)
+    again, _ = p.training_window(days.sample(frac=1, random_state=5), "2023-12-31", 90, settings)
+    assert again.index.equals(features.index)
+
+
 def test_naive_rate_extrapolates_orders_per_day_over_at_least_the_horizon():
     features = p.features_as_of(HAND, CUTOFF)
     # A: 3 orders over max(31, 90) days; B: 1 order over max(61, 90) days; times 90.
