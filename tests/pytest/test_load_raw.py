@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from smartcart import load_raw
 from smartcart.load_raw import CONTRACT_COLUMNS, LOAD_COLUMNS, RECORD_COLUMNS, load
 
 
@@ -119,3 +120,33 @@ def test_a_database_file_named_raw_loads(tmp_path: Path):
     raw = tmp_path / "export.csv"
     raw.write_text("invoice_id,invoice_date,product_id,quantity,unit_price\n1,2024-01-01,P,1,2\n")
     assert load(tmp_path / "raw.duckdb", raw, "smartcart").records == 1
+
+
+@pytest.mark.parametrize("block_chars", [7, 1 << 20])
+def test_normalised_copy_plain_lines_and_csv_records_alike(tmp_path: Path, monkeypatch, block_chars: int):
+    """Plain lines (split by the delimiter) and lines the csv reader parses (quotes, lines
+    spanning records) give the same normalised rows and line numbers, also where a block of
+    text ends inside a record or between the \\r and \\n of one line end."""
+    monkeypatch.setattr(load_raw, "BLOCK_CHARS", block_chars)
+    raw = tmp_path / "export.csv"
+    raw.write_bytes(
+        b"a;b\r\n"
+        b"1;x\r\n"
+        b"2;\"y;\nz\"\r\n"
+        b"\r\n"
+        b"3;p,q\r"
+        b"4\n"
+        b"5;\"r\"\"s\"\n"
+        b"6;t"
+    )
+    count = load_raw.normalise_text(raw, "utf-8", tmp_path / "normalised.csv")
+    assert (count.records, count.unreadable, count.blank_lines) == (6, 1, 1)
+    assert (tmp_path / "normalised.csv").read_text() == (
+        "source_row_number,source_line_number,unreadable_reason,unreadable_detail,a,b\n"
+        "1,2,,,1,x\n"
+        '2,3,,,2,"y;\nz"\n'
+        '3,6,,,3,"p,q"\n'
+        "4,7,wrong_column_count,1 fields where the header has 2: 4,,\n"
+        '5,8,,,5,"r""s"\n'
+        "6,9,,,6,t\n"
+    )
