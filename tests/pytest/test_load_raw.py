@@ -129,16 +129,7 @@ def test_normalised_copy_plain_lines_and_csv_records_alike(tmp_path: Path, monke
     text ends inside a record or between the \\r and \\n of one line end."""
     monkeypatch.setattr(load_raw, "BLOCK_CHARS", block_chars)
     raw = tmp_path / "export.csv"
-    raw.write_bytes(
-        b"a;b\r\n"
-        b"1;x\r\n"
-        b"2;\"y;\nz\"\r\n"
-        b"\r\n"
-        b"3;p,q\r"
-        b"4\n"
-        b"5;\"r\"\"s\"\n"
-        b"6;t"
-    )
+    raw.write_bytes(b'a;b\r\n1;x\r\n2;"y;\nz"\r\n\r\n3;p,q\r4\n5;"r""s"\n6;t')
     count = load_raw.normalise_text(raw, "utf-8", tmp_path / "normalised.csv")
     assert (count.records, count.unreadable, count.blank_lines) == (6, 1, 1)
     assert (tmp_path / "normalised.csv").read_text() == (
