@@ -31,6 +31,7 @@ whose parameters collapse is reported with its reason and is never chosen.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,15 +147,17 @@ def _in_grain_order(customer_days: pd.DataFrame) -> pd.DataFrame:
     return days.sort_values(["customer_id", "activity_date"], kind="stable", ignore_index=True)
 
 
-def features_as_of(customer_days: pd.DataFrame, cutoff) -> pd.DataFrame:
+def features_as_of(customer_days: pd.DataFrame, cutoff, horizon_days: int) -> pd.DataFrame:
     """:func:`_features` of the days in any order."""
-    return _features(_in_grain_order(customer_days), cutoff)
+    return _features(_in_grain_order(customer_days), cutoff, horizon_days)
 
 
-def _features(days: pd.DataFrame, cutoff) -> pd.DataFrame:
+def _features(days: pd.DataFrame, cutoff, horizon_days: int) -> pd.DataFrame:
     """One row per customer with a day up to ``cutoff``, indexed by customer_id: :data:`FEATURES`
     from those days only, plus what BG/NBD needs (``repeat_days``, ``first_to_last_days``,
-    ``first_order_age_days``, ``repeat_revenue_per_day``) and ``naive_orders_per_day``.
+    ``first_order_age_days``, ``repeat_revenue_per_day``) and the orders and net revenue of the
+    last ``horizon_days`` (``orders_last_horizon``, ``revenue_last_horizon``: what
+    :func:`_purchase_x_spend` carries on to the next horizon).
 
     Frequency over several windows (30, 60, 90, 180 days and the 90 before the last 90) and its
     trend, orders and net revenue per day since the first day (``order_rate``, ``revenue_rate``:
@@ -176,6 +179,8 @@ def _features(days: pd.DataFrame, cutoff) -> pd.DataFrame:
         previous_90=days["order_count"].where((age >= 90) & (age < 180), 0),
         revenue_30=days["net_revenue"].where(age < 30, 0.0),
         revenue_90=days["net_revenue"].where(age < 90, 0.0),
+        orders_horizon=days["order_count"].where(age < horizon_days, 0),
+        revenue_horizon=days["net_revenue"].where(age < horizon_days, 0.0),
         return_day=(days["net_revenue"] < 0).astype(int),
         order_day=ordered.astype(int),
         order_day_revenue=days["net_revenue"].where(ordered),
@@ -196,6 +201,8 @@ def _features(days: pd.DataFrame, cutoff) -> pd.DataFrame:
             "orders_previous_90d": grouped["previous_90"].sum(),
             "revenue_last_30d": grouped["revenue_30"].sum().astype(float),
             "revenue_last_90d": grouped["revenue_90"].sum().astype(float),
+            "orders_last_horizon": grouped["orders_horizon"].sum(),
+            "revenue_last_horizon": grouped["revenue_horizon"].sum().astype(float),
             "return_days": grouped["return_day"].sum(),
             "median_order_day_revenue": grouped["order_day_revenue"].median().astype(float).fillna(0.0),
             "max_order_day_revenue": grouped["order_day_revenue"].max().astype(float).fillna(0.0),
@@ -254,6 +261,13 @@ def _naive_orders(features: pd.DataFrame, horizon_days: int) -> np.ndarray:
     a customer first seen yesterday is not extrapolated) times the horizon."""
     observed = np.maximum(features["first_order_age_days"].fillna(0).to_numpy() + 1, horizon_days)
     return features["order_count"].to_numpy() / observed * horizon_days
+
+
+def _naive_amount(features: pd.DataFrame, column: str, horizon_days: int) -> np.ndarray:
+    """The naive rate's orders, or net revenue (its orders x the customer's net revenue per
+    order, at least 0), over ``horizon_days``."""
+    orders = _naive_orders(features, horizon_days)
+    return orders if column == "orders" else orders * features["revenue_per_order"].clip(lower=0).to_numpy()
 
 
 def _log_features(x):
@@ -370,20 +384,15 @@ def _value_predictions(
     if name == BG_NBD:
         return bg_nbd_gamma_gamma(score, horizon, settings.clv_days)
     if name == NAIVE_RATE:
-        orders = _naive_orders(score, horizon)
-        revenue = orders * score["revenue_per_order"].clip(lower=0).to_numpy()
+        orders, revenue = (_naive_amount(score, column, horizon) for column in ("orders", "revenue"))
     else:
-        if (labels["revenue"] > 0).sum() < settings.min_class_customers or labels["churned"].sum() == 0:
+        buyers = int((labels["revenue"] > 0).sum())
+        if min(buyers, len(labels) - buyers) < settings.min_class_customers:
             raise DegenerateFit(
-                f"fewer than {settings.min_class_customers} customers with revenue to learn from, or no churner"
+                f"fewer than {settings.min_class_customers} customers with revenue, or without, to learn from"
             )
         if name == PURCHASE_X_SPEND:
-            # P(an order in the horizon) x what a buyer typically places or spends.
-            buys = _classifier(LOGISTIC_ALL, random_state).fit(train[FEATURES], 1 - labels["churned"])
-            probability = buys.predict_proba(score[FEATURES])[:, 1]
-
-            def predict(column: str) -> np.ndarray:
-                return probability * _typical_for_buyers(train, labels, score, column, random_state)
+            predict = _purchase_x_spend(train, labels, score, settings)
         else:
 
             def predict(column: str) -> np.ndarray:
@@ -403,17 +412,43 @@ def _value_predictions(
     )
 
 
-def _typical_for_buyers(
-    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, column: str, random_state: int
-) -> np.ndarray:
-    """What a buyer typically places or spends (``column`` of the labels): gradient boosting on
-    its log over the training window's buyers, back-transformed, so a geometric, not arithmetic,
-    mean, and a few wholesale orders do not lift every customer's figure."""
-    buyers = (labels["revenue"] > 0).to_numpy()
-    model = _regressor(random_state, "squared_error").fit(
-        train.loc[buyers, FEATURES], np.log1p(labels.loc[buyers, column])
-    )
-    return np.expm1(model.predict(score[FEATURES])).clip(min=0)
+def _purchase_x_spend(
+    train: pd.DataFrame, labels: pd.DataFrame, score: pd.DataFrame, settings: PredictionSettings
+) -> Callable[[str], np.ndarray]:
+    """The purchase probability x spend model fitted on the window (``train``, ``labels``):
+    ``predict(column)`` gives each customer of ``score`` their ``column`` (revenue or orders)
+    over the horizon.
+
+    Each customer's figure is p x a: p the probability of net revenue in the horizon (the
+    all-features logistic regression), a a buyer's typical amount, scaled so that the figures
+    add up to what the window says the customers carry on. The typical amount is the naive
+    rate's (:func:`_naive_amount`) times a correction learned by gradient boosting on the log
+    ratio of the window's buyers' actual amount to it: trees do not extrapolate and the naive
+    rate does, so the largest buyers keep their scale, nobody's figure runs away, and a few
+    wholesale orders do not lift everyone's (a geometric, not arithmetic, typical amount); no
+    figure goes beyond the largest the window saw. The total is the customers' amount of the
+    last horizon (``orders_last_horizon``, ``revenue_last_horizon``) times the share of it the
+    window's customers placed or spent again in the horizon after: p x a ranks and spreads the
+    customers, the carried total sets the level."""
+    buying = (labels["revenue"] > 0).astype(int)
+    classifier = _classifier(LOGISTIC_ALL, settings.random_state).fit(train[FEATURES], buying)
+    probability = classifier.predict_proba(score[FEATURES])[:, 1]
+    buyers = train[buying.to_numpy() == 1]
+    horizon = settings.value_horizon_days
+
+    def predict(column: str) -> np.ndarray:
+        actual = np.log1p(labels.loc[buyers.index, column].clip(lower=0).to_numpy(float))
+        naive = np.log1p(_naive_amount(buyers, column, horizon))
+        correction = _regressor(settings.random_state, "squared_error").fit(buyers[FEATURES], actual - naive)
+        typical = np.log1p(_naive_amount(score, column, horizon)) + correction.predict(score[FEATURES])
+        shape = probability * np.expm1(typical.clip(0, actual.max()))
+        last = f"{column}_last_horizon"
+        total = float(labels[column].sum()) / float(train[last].sum()) * float(score[last].sum())
+        if not (np.isfinite(total) and total > 0 and shape.sum() > 0):
+            raise DegenerateFit(f"no {column} carried on from the window's last horizon to the next")
+        return shape * (total / shape.sum())
+
+    return predict
 
 
 def training_window(
@@ -436,7 +471,7 @@ def _window(
         rng = np.random.default_rng(settings.random_state)
         sample = rng.choice(np.sort(known), settings.sample_customers, replace=False)
         days = days[days["customer_id"].isin(sample)]
-    features = _features(days, cutoff)
+    features = _features(days, cutoff, horizon_days)
     return features, _labels(days, features.index, cutoff, horizon_days)
 
 
@@ -643,7 +678,9 @@ def score_customers(
     chosen = chosen_models(accuracy)
     days = _in_grain_order(customer_days)
     windows = _windows(days, as_of_date, settings)
-    current = _features(days, as_of_date).reindex(pd.Index(customer_ids, name="customer_id"))
+    current = _features(days, as_of_date, settings.value_horizon_days).reindex(
+        pd.Index(customer_ids, name="customer_id")
+    )
     missing = current["tenure_days"].isna()
     if missing.any():
         raise ValueError(f"{int(missing.sum())} customers have no invoice day up to as_of_date")

@@ -67,7 +67,7 @@ def as_of_scores(online_retail: Path, online_retail_as_of: Path) -> dict:
     actual = p.labels_after(frame(online_retail, DAYS_SQL), predictions.index, AS_OF, 90)
     days = frame(online_retail_as_of, DAYS_SQL)
     settings = p.PredictionSettings()
-    current = p.features_as_of(days, AS_OF).reindex(predictions.index)
+    current = p.features_as_of(days, AS_OF, 90).reindex(predictions.index)
     window = p.training_window(days, AS_OF, 90, settings)
     with threadpool_limits(1):
         baseline = p.churn_scores(p.RECENCY_LOGISTIC, window, current, settings)
@@ -89,14 +89,6 @@ def test_churn_predictions_as_of_three_months_before_the_end_meet_the_issue(as_o
     assert auc >= 0.75 and auc - baseline_auc >= 0.05, figures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "not met (measured: MAE ratio 0.947, total +0.048 with the season factor 1.142 of the "
-        "served seasonal_mean_6 total forecast; the ratio is at most 0.9 only with a factor at "
-        "most 0.96, which under-predicts the total by 6% or more)"
-    ),
-)
 def test_value_predictions_as_of_three_months_before_the_end_meet_the_issue(as_of_scores: dict):
     figures = ", ".join(f"{name} {value:+.3f}" for name, value in as_of_scores.items())
     assert as_of_scores["mae_ratio"] <= 0.9 and abs(as_of_scores["total_error"]) <= 0.2, figures

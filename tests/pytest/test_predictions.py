@@ -54,12 +54,15 @@ def synthetic_days(customers: int = 400, seed: int = 7) -> pd.DataFrame:
 
 
 def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
-    features = p.features_as_of(HAND, CUTOFF)
+    features = p.features_as_of(HAND, CUTOFF, 90)
     a, b = features.loc["A"], features.loc["B"]
     assert (a["tenure_days"], a["recency_days"], a["order_count"], a["order_days"]) == (30, 10, 3, 2)
     assert a["net_revenue"] == 140.0 and a["revenue_per_order"] == pytest.approx(140 / 3)
     # Jan 1 is 30 days before the cutoff: outside the last 30 days, inside the last 90.
     assert (a["orders_last_30d"], a["orders_last_90d"], a["revenue_last_90d"]) == (2, 3, 140.0)
+    assert (a["orders_last_horizon"], a["revenue_last_horizon"]) == (3, 140.0)  # the 90 days
+    short = p.features_as_of(HAND, CUTOFF, 30).loc["A"]  # Jan 21 and 25 only
+    assert (short["orders_last_horizon"], short["revenue_last_horizon"]) == (2, 40.0)
     assert a["order_rate"] == pytest.approx(3 / 31)
     assert a["revenue_rate"] == pytest.approx(140 / 31)
     assert a["recency_over_gap"] == pytest.approx(10 / 20)  # one 20-day gap between order days
@@ -77,7 +80,7 @@ def test_features_are_computed_from_the_days_up_to_the_cutoff_only():
     assert (a["revenue_last_30d"], a["return_day_share"]) == (40.0, 0.5)  # Jan 25 returns on 1 of 2
     assert (b["gap_mean_days"], b["gap_max_days"], b["gap_std_days"], b["return_day_share"]) == (61, 61, 0, 0)
     later_order = customer_days([("A", "2024-03-01", 5, 999.0)])
-    with_future = p.features_as_of(pd.concat([HAND, later_order]), CUTOFF)
+    with_future = p.features_as_of(pd.concat([HAND, later_order]), CUTOFF, 90)
     pd.testing.assert_frame_equal(with_future, features)
 
 
@@ -93,8 +96,8 @@ def test_features_and_labels_do_not_depend_on_the_order_of_the_days():
     # and one built in full order them differently); revenue sums must not move in the last bit.
     days = synthetic_days(customers=60)
     shuffled = days.sample(frac=1, random_state=3)
-    features = p.features_as_of(days, "2023-09-30")
-    pd.testing.assert_frame_equal(p.features_as_of(shuffled, "2023-09-30"), features, check_exact=True)
+    features = p.features_as_of(days, "2023-09-30", 90)
+    pd.testing.assert_frame_equal(p.features_as_of(shuffled, "2023-09-30", 90), features, check_exact=True)
     labels = p.labels_after(days, features.index, "2023-09-30", 90)
     pd.testing.assert_frame_equal(
         p.labels_after(shuffled, features.index, "2023-09-30", 90), labels, check_exact=True
@@ -115,7 +118,7 @@ def test_a_training_window_above_the_sample_size_keeps_a_fixed_sample_of_its_cus
 
 
 def test_naive_rate_extrapolates_orders_per_day_over_at_least_the_horizon():
-    features = p.features_as_of(HAND, CUTOFF)
+    features = p.features_as_of(HAND, CUTOFF, 90)
     # A: 3 orders over max(31, 90) days; B: 1 order over max(61, 90) days; times 90.
     assert p._naive_orders(features, 90).tolist() == pytest.approx([3.0, 1.0])
     # 20-day horizon: A over 31 days, B over 61.
@@ -211,6 +214,31 @@ def test_backtest_scores_every_candidate_and_chooses_the_best(synthetic):
     assert churn["auc"].min() > 0.6
     deciles = accuracy[(accuracy["target"] == p.CHURN) & (accuracy["evaluation_bucket"] != p.OVERALL)]
     assert (deciles.groupby("model_name")["evaluation_bucket"].count() == 10).all()
+
+
+def test_purchase_x_spend_adds_up_to_what_the_window_carries_on_and_ranks_by_the_naive_rate(synthetic):
+    days, settings, _ = synthetic
+    train, labels = p.training_window(days, "2023-12-31", 90, settings)
+    current = p.features_as_of(days, "2023-12-31", 90)
+    predict = p._purchase_x_spend(train, labels, current, settings)
+    for column in ("revenue", "orders"):
+        # The window's customers placed or spent this share of their last 90 days again in the next 90.
+        carried = labels[column].sum() / train[f"{column}_last_horizon"].sum()
+        figures = predict(column)
+        assert figures.sum() == pytest.approx(carried * current[f"{column}_last_horizon"].sum())
+        assert (figures > 0).all()
+    # The customers the naive rate expects most from keep most of it (trees correct the naive
+    # figure, they do not replace it): rank correlation well above chance.
+    naive = p._naive_amount(current, "revenue", 90)
+    assert pd.Series(predict("revenue")).corr(pd.Series(naive), method="spearman") > 0.5
+
+
+def test_purchase_x_spend_without_revenue_carried_on_is_not_fitted(synthetic):
+    days, settings, _ = synthetic
+    train, labels = p.training_window(days, "2023-12-31", 90, settings)
+    current = p.features_as_of(days, "2023-12-31", 90)
+    with pytest.raises(p.DegenerateFit, match="no revenue carried on"):
+        p._purchase_x_spend(train, labels, current.assign(revenue_last_horizon=0.0), settings)("revenue")
 
 
 def test_scoring_keeps_every_customer_and_applies_the_season_factor(synthetic):
