@@ -30,6 +30,8 @@ whose parameters collapse is reported with its reason and is never chosen.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -324,7 +326,9 @@ def bg_nbd_gamma_gamma(features: pd.DataFrame, horizon_days: int, clv_days: int)
     age = buyers["first_order_age_days"].to_numpy(float)
     if (frequency > 0).sum() < 20:
         raise DegenerateFit("fewer than 20 customers with a repeat order")
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    # lifetimes prints scipy's whole optimiser result when a fit does not converge: the reason
+    # goes into DegenerateFit instead of the build's log.
+    with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         try:
             bgf = BetaGeoFitter(penalizer_coef=0.001).fit(frequency, recency, age)

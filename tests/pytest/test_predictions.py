@@ -195,6 +195,15 @@ def test_one_time_buyers_only_give_one_churn_class_and_no_bg_nbd():
     assert "repeat order" in bg_nbd["note"] and not bg_nbd["is_chosen"] and bg_nbd["customers_scored"] == 0
 
 
+def test_a_gamma_gamma_fit_that_does_not_converge_is_a_reason_not_a_printout(capsys):
+    # lifetimes prints scipy's optimiser result before raising ConvergenceError; on these 120
+    # customers Gamma-Gamma does not converge (the pinned lifetimes and scipy).
+    features = p.features_as_of(synthetic_days(customers=120, seed=4), "2023-12-31", 90)
+    with pytest.raises(p.DegenerateFit, match=r"Gamma-Gamma did not fit \(ConvergenceError\)"):
+        p.bg_nbd_gamma_gamma(features, 90, 365)
+    assert capsys.readouterr().out == ""
+
+
 @pytest.fixture(scope="module")
 def synthetic():
     days = synthetic_days()
