@@ -22,6 +22,7 @@ import datetime as dt
 import html
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -88,7 +89,10 @@ async def _execute(path: Path, output_dir: Path):
         resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
     )
     try:
-        await client.async_execute()
+        # A kernel's own stderr (not its cells', which reach the notebook) stays off the
+        # terminal, so a failure is still one line: under load, a kernel shut down after a
+        # failing cell can print ZeroMQ's "Assertion failed: pfd.revents & POLLIN" there.
+        await client.async_execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as error:
         raise ReportError(f"notebook {path.name} failed at {_failure(notebook, error)}") from error
     finally:

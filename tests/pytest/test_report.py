@@ -3,6 +3,7 @@ report they make, read as a file and in a real browser (Debian's Chromium)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import subprocess
@@ -14,6 +15,8 @@ import nbformat
 import pytest
 from chromium import chromium_page, screenshot
 from conftest import REPO_ROOT
+
+from smartcart import build_report as report
 
 REPORT = [sys.executable, "-m", "smartcart.build_report"]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
@@ -84,6 +87,19 @@ def test_a_failing_cell_stops_the_report_in_one_line(tmp_path):
         r"smartcart: report failed: notebook \d\d_\w+\.ipynb failed at cell \d+: Catalog Error: .*", lines[0]
     )
     assert not (tmp_path / "out" / "smartcart_report.html").exists()
+
+
+def test_a_kernels_own_stderr_stays_off_the_terminal(tmp_path, capfd):
+    # What a kernel process writes to its stderr itself (not through a cell's output) must not
+    # reach the report's stderr, which is one line on failure.
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import os\nos.write(2, b'kernel noise\\n')\n1 / 0")]
+    )
+    path = tmp_path / "noisy.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(report.ReportError, match=r"notebook noisy.ipynb failed at cell 0: ZeroDivisionError"):
+        asyncio.run(report._execute(path, tmp_path / "out"))
+    assert "kernel noise" not in capfd.readouterr().err
 
 
 def test_notebooks_run_on_the_sample(sample_report):
