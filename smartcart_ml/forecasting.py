@@ -1126,10 +1126,12 @@ def _log_target(y: np.ndarray) -> np.ndarray:
 
 
 def _from_log_gaussian(mean: np.ndarray, variance: np.ndarray) -> _Prediction:
-    """Back-transform Gaussian log1p-scale forecasts to median and interval bounds."""
+    """Back-transform Gaussian log1p-scale forecasts to median and interval bounds. A bound
+    beyond float range becomes inf without a warning: _finalize rejects the candidate."""
     mean = np.asarray(mean, dtype=float)
     sd = np.sqrt(np.clip(np.asarray(variance, dtype=float), 0.0, None))
-    return _Prediction(*(np.expm1(mean + z * sd) for z in (0.0, -_Z80, _Z80, -_Z95, _Z95)))
+    with np.errstate(over="ignore"):
+        return _Prediction(*(np.expm1(mean + z * sd) for z in (0.0, -_Z80, _Z80, -_Z95, _Z95)))
 
 
 def fill_closed_days(y: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
