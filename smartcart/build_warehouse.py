@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -71,6 +72,21 @@ RESERVED_CATALOGS = {"memory", "system", "temp", "main", "raw", "staging", "inte
 REJECTED_SHARE_TEST = "assert_rejected_share_within_limit"
 # full: the raw data is RAW alone; append: RAW is added to the published warehouse's raw data.
 MODES = ("full", "append")
+# The nodes that evaluate models (rolling backtests, the segmentation's search over k) rather
+# than apply them: an append build may keep the published ones (var model_evaluation_days).
+EVALUATION_NODES = ("forecast_backtest_results", "prediction_backtest_results", "segmentation_search_results")
+# What code_fingerprint hashes: every file that decides what a build computes.
+FINGERPRINTED = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "requirements.txt",
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests/marts",
+    "smartcart_ml",
+)
 
 
 # Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
@@ -242,21 +258,79 @@ def _carry_history(building: Path, warehouse: Path, mode: str) -> None:
         for name, columns in HISTORY_TABLES.items():
             con.execute(f"create or replace table raw.{name} ({columns})")
             if name in present:
-                names = ", ".join(con.sql(f"select * from raw.{name} limit 0").columns)
                 source = f'"{catalog}".marts.{name}'
-                con.execute(f"insert into raw.{name} select {names} from {source}")
+                # By name: a column added since the earlier warehouse was built starts null.
+                names = ", ".join(
+                    set(con.sql(f"select * from raw.{name} limit 0").columns)
+                    & set(con.sql(f"select * from {source} limit 0").columns)
+                )
+                con.execute(f"insert into raw.{name} by name select {names} from {source}")
 
 
-def _dbt_build_command(building: Path, mode: str, as_of: str | None) -> list[str]:
-    """``dbt build``; in append mode the incremental models (int_invoice_lines_validated,
-    fct_sales_lines, fct_orders) only add and rewrite rows, so an AS_OF before the published
-    as-of date, which takes lines out, rebuilds them in full (--full-refresh). A full build's
-    file is new, so dbt builds every model in full anyway."""
-    if mode != "append" or as_of is None:
-        return ["build"]
+def _reusable_evaluation(building: Path, as_of: str | None) -> dt.date | None:
+    """The as-of date of the published model evaluations when an append build may keep them:
+    the published build ran this code (code_fingerprint), and this build's as-of date (AS_OF,
+    or the latest invoice date the raw data now holds that is not in the future, as
+    int_as_of_date takes it) is fewer than var model_evaluation_days after them."""
     with duckdb.connect(str(building), read_only=True) as con:
-        (published,) = con.sql("select as_of_date from intermediate.int_as_of_date").fetchone()
-    return ["build", "--full-refresh"] if dt.date.fromisoformat(as_of) < published else ["build"]
+        published = con.sql(
+            "select models_evaluated_as_of, code_fingerprint from raw.build_history"
+            " order by build_id desc limit 1"
+        ).fetchone()
+        if published is None or published[0] is None or published[1] != code_fingerprint():
+            return None
+        (day,) = (
+            (dt.date.fromisoformat(as_of),)
+            if as_of
+            else con.sql(
+                "select max(invoice_day) from (select try_cast(invoice_date as date) as invoice_day"
+                " from raw.invoice_lines where unreadable_reason is null) where invoice_day <= current_date"
+            ).fetchone()
+        )
+    evaluated, days = published[0], int(_project_var("model_evaluation_days"))
+    return evaluated if day is not None and 0 <= (day - evaluated).days < days else None
+
+
+def _dbt_build_command(building: Path, mode: str, as_of: str | None) -> tuple[list[str], dt.date | None]:
+    """``dbt build``, and the as-of date of the model evaluations it keeps (None: it evaluates).
+
+    In append mode the incremental models (int_invoice_lines_validated, fct_sales_lines,
+    fct_orders) only add and rewrite rows, so an AS_OF before the published as-of date, which
+    takes lines out, rebuilds them in full (--full-refresh). Otherwise an append build with
+    a reusable evaluation (_reusable_evaluation) leaves out EVALUATION_NODES, whose published
+    tables the build file holds, and the nodes that depend on the code alone (unit tests and
+    seeds, which passed on this code). A full build's file is new, so dbt builds everything."""
+    if mode != "append":
+        return ["build"], None
+    if as_of is not None:
+        with duckdb.connect(str(building), read_only=True) as con:
+            (published,) = con.sql("select as_of_date from intermediate.int_as_of_date").fetchone()
+        if dt.date.fromisoformat(as_of) < published:
+            return ["build", "--full-refresh"], None
+    evaluated = _reusable_evaluation(building, as_of)
+    if evaluated is None:
+        return ["build"], None
+    print(
+        f"smartcart: keeping the model evaluations as of {evaluated} (fewer than "
+        f"model_evaluation_days before this build, same code); unit tests and seeds passed on this code"
+    )
+    skipped = ["--exclude", *EVALUATION_NODES, "--exclude-resource-type", "unit_test", "seed"]
+    return ["build", *skipped], evaluated
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the files that decide what a build computes (FINGERPRINTED: the project's
+    settings, pinned requirements, models, macros, seeds, data tests and smartcart_ml), by
+    relative path and content."""
+    digest = hashlib.sha256()
+    for root in FINGERPRINTED:
+        path = PROJECT_DIR / root
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(f"{file.relative_to(PROJECT_DIR)}\0".encode())
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def smartcart_version() -> str:
@@ -265,7 +339,7 @@ def smartcart_version() -> str:
         return tomllib.load(file)["project"]["version"]
 
 
-def _record_build(building: Path, mode: str, started: float) -> None:
+def _record_build(building: Path, mode: str, started: float, evaluated: dt.date | None) -> None:
     """Add this build's row, from the passing dbt build's run_results, to raw.build_history and
     to marts.build_history (which dbt built from it, renamed only: another dbt run just for
     this row would cost every build dbt's start-up and parse)."""
@@ -278,7 +352,8 @@ def _record_build(building: Path, mode: str, started: float) -> None:
         con.execute(
             "insert into raw.build_history select coalesce(max(build_id), 0) + 1, current_timestamp,"
             " (select as_of_date from intermediate.int_as_of_date), ?,"
-            " (select max(load_id) from raw.load_manifest), ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            " (select max(load_id) from raw.load_manifest), ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " coalesce(?, (select as_of_date from intermediate.int_as_of_date)), ?"
             " from raw.build_history",
             [
                 mode,
@@ -291,6 +366,8 @@ def _record_build(building: Path, mode: str, started: float) -> None:
                 tests.count("warn"),
                 tests.count("fail"),
                 round(time.monotonic() - started, 1),
+                evaluated,
+                code_fingerprint(),
             ],
         )
         con.execute(
@@ -606,10 +683,11 @@ def build(
         _stop_if_interrupted()
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
-        failures = run_dbt(building, _dbt_build_command(building, mode, as_of), as_of)
+        command, evaluated = _dbt_build_command(building, mode, as_of)
+        failures = run_dbt(building, command, as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
-        _record_build(building, mode, started)
+        _record_build(building, mode, started, evaluated)
         docs_building = _generate_docs_page(building, warehouse, as_of) if docs else None
         _checkpoint(building)
         publish(building, warehouse)

@@ -626,7 +626,8 @@ HISTORY_TABLES = {
         "build_id bigint, built_at timestamp with time zone, as_of_date date, build_mode varchar,"
         " last_load_id bigint, smartcart_version varchar, model_count bigint, seed_count bigint,"
         " data_test_count bigint, unit_test_count bigint, tests_passed bigint,"
-        " tests_warned bigint, tests_failed bigint, build_seconds double"
+        " tests_warned bigint, tests_failed bigint, build_seconds double,"
+        " models_evaluated_as_of date, code_fingerprint varchar"
     ),
     "forecast_history": (
         "build_id bigint, as_of_date date, series_level varchar, series_id varchar,"

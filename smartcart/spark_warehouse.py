@@ -349,7 +349,7 @@ def record_build(spark, manifest, tests, started: float) -> None:
     """Add this build's row to raw.build_history and marts.build_history, as the DuckDB build
     does once its dbt build has passed: the nodes counted from the manifest (what ``dbt build``
     would run), the test results from the passing ``dbt test``."""
-    from smartcart.build_warehouse import smartcart_version
+    from smartcart.build_warehouse import code_fingerprint, smartcart_version
 
     kinds = [node.resource_type for node in manifest.nodes.values()]
     statuses = [str(item.status) for item in tests.results]
@@ -366,7 +366,8 @@ def record_build(spark, manifest, tests, started: float) -> None:
         "insert into raw.build_history select coalesce(max(build_id), 0) + 1, current_timestamp(),"
         " (select as_of_date from intermediate.int_as_of_date), 'full',"
         f" (select max(load_id) from raw.load_manifest), {quote_literal(smartcart_version())},"
-        f" {', '.join(str(count) for count in counts)}, {round(time.monotonic() - started, 1)}"
+        f" {', '.join(str(count) for count in counts)}, {round(time.monotonic() - started, 1)},"
+        f" (select as_of_date from intermediate.int_as_of_date), {quote_literal(code_fingerprint())}"
         " from raw.build_history"
     )
     spark.sql(

@@ -38,6 +38,7 @@ from conftest import (
     shared_file,
 )
 
+from smartcart import build_warehouse
 from smartcart.compare_warehouses import compare
 
 DAILY = [sys.executable, "-m", "smartcart.daily"]  # smartcart-daily, what make daily runs
@@ -59,6 +60,8 @@ ARCHIVE_MARTS = {
 APPENDED_MONTHS = ("2011-07", "2011-08")
 RESENT_MARTS = {"quarantined_invoice_lines", "load_reconciliation"}
 RESENT_LINES = 25
+# Days of lines after the history in the short append (fewer than var model_evaluation_days).
+SHORT_DAYS = 3
 
 pytestmark = pytest.mark.build
 
@@ -83,16 +86,29 @@ def _exports(folder: Path) -> dict[str, Path]:
     split = int(len(lines) * 0.6)
     while lines[split] == lines[split - 1]:  # the generator writes a duplicate right after its line
         split += 1
+    date_field = header.split(",").index("invoice_date")
+    days = [_date_or_none(row[date_field][:10]) for row in csv.reader(lines)]
+    short_end = max(day for day in days[:split] if day) + dt.timedelta(days=SHORT_DAYS)
     parts = {
         "history": lines[:split],
         "day1": lines[split:] + lines[split - RESENT_LINES : split],
         "whole": lines,
+        # The days just after the history: an append within model_evaluation_days of it.
+        "short": [line for line, day in zip(lines[split:], days[split:]) if day and day <= short_end],
     }
     files = {}
     for name, part in parts.items():
         files[name] = folder / f"{name}.csv"
         files[name].write_text(header + "".join(part))
     return files
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    """The date, or None for the generator's unparseable ones (such as a 13th month)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -105,12 +121,12 @@ def runs(directory: Path) -> dict:
     file again, the daily file, a file with a header and no lines) on one copy, with a reader
     holding that copy open all along, and a full build of the whole export on another."""
     exports = _exports(directory / "exports")
-    history, appended, rebuilt = (
-        directory / name / "smartcart.duckdb" for name in ("history", "appended", "rebuilt")
+    history, appended, rebuilt, short = (
+        directory / name / "smartcart.duckdb" for name in ("history", "appended", "rebuilt", "short")
     )
     history.parent.mkdir()
     run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True)
-    for copy in (appended, rebuilt):
+    for copy in (appended, rebuilt, short):
         copy.parent.mkdir()
         shutil.copyfile(history, copy)
     inbox = appended.parent / "inbox"
@@ -133,6 +149,10 @@ def runs(directory: Path) -> dict:
             build_command("--raw", exports["whole"], "--warehouse", rebuilt, "--no-docs"),
             rebuilt.parent,
         ),
+        "short": (
+            build_command("--raw", exports["short"], "--warehouse", short, "--no-docs", "--mode", "append"),
+            short.parent,
+        ),
     }
     with duckdb.connect(str(appended), read_only=True) as reader:
         reader_as_of = [_as_of(reader)]
@@ -149,13 +169,16 @@ def runs(directory: Path) -> dict:
         }
         results = {name: process.communicate() + (process.returncode,) for name, process in started.items()}
         reader_as_of.append(_as_of(reader))
-    if results["rebuild"][2] != 0:
-        pytest.fail(f"full build failed:\n{results['rebuild'][0][-3000:]}\n{results['rebuild'][1][-3000:]}")
+    for name in ("rebuild", "short"):
+        if results[name][2] != 0:
+            pytest.fail(f"{name} build failed:\n{results[name][0][-3000:]}\n{results[name][1][-3000:]}")
     return {
         "exports": exports,
         "history": history,
         "appended": appended,
         "rebuilt": rebuilt,
+        "short": short,
+        "short_output": results["short"][0],
         "inbox": inbox,
         "daily": results["daily"],
         "reader_as_of": reader_as_of,
@@ -247,6 +270,62 @@ def test_load_and_build_history_balance_and_survive_a_full_rebuild(runs):
     )
     assert query(appended, builds) == [(1, "full", 1, 0), (2, "append", 2, 0)]
     assert query(rebuilt, builds) == [(1, "full", 1, 0), (2, "full", 2, 0)]
+
+
+# What an append within model_evaluation_days keeps from the published build.
+EVALUATIONS = (
+    "intermediate.forecast_backtest_results",
+    "intermediate.prediction_backtest_results",
+    "intermediate.segmentation_search_results",
+)
+
+
+def test_an_append_within_the_evaluation_days_keeps_the_evaluations(runs):
+    """The short append (SHORT_DAYS after the history) keeps the history build's backtests and
+    choice of k, row for row, runs no unit tests or seeds, and says so in build_history; the
+    models they chose are applied to its data: the forecasts start after its own as-of date.
+    The daily file, months long, was evaluated anew (its marts equal the full build's)."""
+    history, short = runs["history"], runs["short"]
+    (history_as_of,) = query(history, "select as_of_date from intermediate.int_as_of_date")[0]
+    (short_as_of,) = query(short, "select as_of_date from intermediate.int_as_of_date")[0]
+    assert 0 < (short_as_of - history_as_of).days < 7
+    assert f"keeping the model evaluations as of {history_as_of}" in runs["short_output"]
+    builds = (
+        "select build_mode, as_of_date, models_evaluated_as_of, seed_count, unit_test_count, data_test_count > 0"
+        " from marts.build_history order by build_id"
+    )
+    assert query(short, builds)[1:] == [("append", short_as_of, history_as_of, 0, 0, True)]
+    assert query(runs["appended"], builds)[-1][1] == query(runs["appended"], builds)[-1][2]
+    with duckdb.connect() as con:
+        for alias, path in (("history", history), ("short", short)):
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+        for table in EVALUATIONS:
+            differing = con.sql(
+                f"select count(*) from ((from history.{table} except all from short.{table})"
+                f" union all (from short.{table} except all from history.{table}))"
+            ).fetchall()[0][0]
+            assert (table, differing) == (table, 0)
+    (first_forecast,) = query(short, "select min(forecast_date) from marts.sales_forecast")[0]
+    assert first_forecast == short_as_of + dt.timedelta(days=1)
+
+
+def test_the_code_fingerprint_follows_the_code_only(tmp_path, monkeypatch):
+    """A changed model changes the fingerprint (the next append evaluates and unit-tests
+    anew); a changed README or a bytecode cache does not."""
+    for root in build_warehouse.FINGERPRINTED:
+        source = REPO_ROOT / root
+        copy = tmp_path / root
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copyfile)(source, copy)
+    monkeypatch.setattr(build_warehouse, "PROJECT_DIR", tmp_path)
+    original = build_warehouse.code_fingerprint()
+    (tmp_path / "README.md").write_text("changed")
+    (tmp_path / "smartcart_ml" / "__pycache__").mkdir(exist_ok=True)
+    (tmp_path / "smartcart_ml" / "__pycache__" / "x.pyc").write_bytes(b"cache")
+    assert build_warehouse.code_fingerprint() == original
+    model = tmp_path / "models" / "marts" / "core" / "dim_stores.sql"
+    model.write_text(model.read_text() + "\n")
+    assert build_warehouse.code_fingerprint() != original
 
 
 def test_daily_skips_what_was_loaded_and_stops_at_a_bad_file(runs):

@@ -24,7 +24,9 @@ final as (
         cast(tests_passed as bigint) as tests_passed,
         cast(tests_warned as bigint) as tests_warned,
         cast(tests_failed as bigint) as tests_failed,
-        cast(build_seconds as double) as build_seconds
+        cast(build_seconds as double) as build_seconds,
+        models_evaluated_as_of,
+        code_fingerprint
     from published_builds
 
 )

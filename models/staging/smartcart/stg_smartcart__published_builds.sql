@@ -24,7 +24,9 @@ final as (
         tests_passed,
         tests_warned,
         tests_failed,
-        build_seconds
+        build_seconds,
+        models_evaluated_as_of,
+        code_fingerprint
     from source
 
 )
