@@ -9,7 +9,6 @@ names it. Tests read them and never change them (copy one first, as ``test_build
 | `sample_warehouse`    | the bundled sample                                      | yes          | yes        |
 | `online_retail`       | ../shared/data UCI Online Retail                        | no           | no         |
 | `online_retail_as_of` | the same, rebuilt as of `ONLINE_RETAIL_AS_OF`           | no           | no         |
-| `online_retail_ii`    | ../shared/data Online Retail II head (499 lines)        | no           | no         |
 | `mall`                | ../shared/data mall point-of-sale sample                | no           | no         |
 | `spark_sample`        | the bundled sample on Apache Spark (its Spark folder)   | no           | yes        |
 
@@ -148,7 +147,6 @@ BUILDS = {
     "online_retail_as_of": _Build(
         ONLINE_RETAIL, ("--format", "online_retail", "--as-of", ONLINE_RETAIL_AS_OF, "--no-docs"), 55
     ),
-    "online_retail_ii": _Build(ONLINE_RETAIL_II, ("--format", "online_retail", "--no-docs"), 45),
     "spark_sample": _Build(None, ("--target", "spark"), 300, unit_tests=True),
 }
 
@@ -358,12 +356,6 @@ def online_retail(session_builds: _SessionBuilds) -> Path:
 def online_retail_as_of(session_builds: _SessionBuilds) -> Path:
     """The real UCI Online Retail file rebuilt as of ``ONLINE_RETAIL_AS_OF`` (2011-05-31, three months before its end)."""
     return session_builds.warehouse("online_retail_as_of")
-
-
-@pytest.fixture(scope="session")
-def online_retail_ii(session_builds: _SessionBuilds) -> Path:
-    """The first 499 lines of the real UCI Online Retail II file (its column names)."""
-    return session_builds.warehouse("online_retail_ii")
 
 
 @pytest.fixture(scope="session")
