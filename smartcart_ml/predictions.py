@@ -522,13 +522,19 @@ def out_of_fold(
     return predicted
 
 
+def _mean(values: np.ndarray) -> float:
+    """The mean, NaN without values (no customer in the training window: a tiny or very recent
+    export), without numpy's warning."""
+    return float(values.mean()) if len(values) else np.nan
+
+
 def churn_accuracy(model_name: str, predicted: pd.Series, churned: pd.Series) -> pd.DataFrame:
     """Overall AUC and Brier score plus calibration by decile of predicted probability."""
     y, p = churned.to_numpy(), predicted.to_numpy()
     auc = roc_auc_score(y, p) if 0 < y.sum() < len(y) else np.nan
     # No customer in the training window (a tiny or very recent export): nothing to score.
     brier = brier_score_loss(y, p, labels=[0, 1]) if len(y) else np.nan
-    rows = [[OVERALL, len(y), auc, brier, p.mean() if len(p) else np.nan, y.mean() if len(y) else np.nan]]
+    rows = [[OVERALL, len(y), auc, brier, _mean(p), _mean(y)]]
     order = np.argsort(p, kind="stable")
     for decile, members in enumerate(np.array_split(order, 10), start=1):
         if len(members):
@@ -559,9 +565,9 @@ def value_accuracy(model_name: str, predicted: pd.Series, revenue: pd.Series) ->
             "model_name": [model_name],
             "evaluation_bucket": [OVERALL],
             "customers_scored": [len(y)],
-            "mean_predicted": [p.mean()],
-            "mean_observed": [y.mean()],
-            "mae_per_customer": [float(np.abs(p - y).mean())],
+            "mean_predicted": [_mean(p)],
+            "mean_observed": [_mean(y)],
+            "mae_per_customer": [_mean(np.abs(p - y))],
             "total_predicted": [float(p.sum())],
             "total_actual": [total_actual],
             "total_error_share": [float(p.sum() / total_actual - 1) if total_actual else np.nan],
