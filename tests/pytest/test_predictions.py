@@ -198,9 +198,13 @@ def test_one_time_buyers_only_give_one_churn_class_and_no_bg_nbd():
 
 
 def test_a_gamma_gamma_fit_that_does_not_converge_is_a_reason_not_a_printout(capsys):
-    # lifetimes prints scipy's optimiser result before raising ConvergenceError; on these 120
-    # customers Gamma-Gamma does not converge (the pinned lifetimes and scipy).
+    # lifetimes prints scipy's optimiser result before raising ConvergenceError. One repeat
+    # customer's spend per order day of 1e308 makes Gamma-Gamma's likelihood overflow at every
+    # parameter value (frequency x spend is infinite), so its optimiser cannot converge on any
+    # machine (whether a fit of ordinary data converges depends on the platform's arithmetic).
     features = p.features_as_of(synthetic_days(customers=120, seed=4), "2023-12-31", 90)
+    repeater = features.index[features["repeat_days"] >= 2][0]
+    features.loc[repeater, "repeat_revenue_per_day"] = 1e308
     with pytest.raises(p.DegenerateFit, match=r"Gamma-Gamma did not fit \(ConvergenceError\)"):
         p.bg_nbd_gamma_gamma(features, 90, 365)
     assert capsys.readouterr().out == ""
