@@ -229,7 +229,10 @@ def _build_jobs() -> int:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "build: needs a full warehouse build (make test-fast skips)")
     config.addinivalue_line(
-        "markers", "slow: beyond the CI budget (the Spark build, month-by-month appends): make test-slow"
+        "markers", "spark: starts Apache Spark (Java 17, requirements-spark.txt; make test-fast skips)"
+    )
+    config.addinivalue_line(
+        "markers", "slow: beyond the CI budget (the real file appended month by month): make test-slow"
     )
 
 
