@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from pathlib import Path
 
 # jupysql's telemetry and version check would try the network: off before jupysql is imported.
 os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
 os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+# Where Spark's packages are installed (make test, TARGET=spark), jupysql imports pyspark, whose
+# import warns on stderr that it does not fully support pandas 3; the notebooks never use Spark.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 import matplotlib  # noqa: E402
 
