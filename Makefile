@@ -3,10 +3,9 @@
 #                ENCODING=... AS_OF=... WAREHOUSE=...); MODE=append adds RAW to the published data
 #   make daily   append every new export of INBOX=dir/ once, in name order (MODE=append per file)
 #   make build TARGET=spark  the same project on Apache Spark, into spark/ beside WAREHOUSE
-#   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds,
-#                the sample on Spark among them)
-#   make test-fast  the pytest tests that need no full warehouse build and no Spark (the edit loop)
-#   make test-slow  the test beyond the CI budget: the real Online Retail file appended month by month
+#   make test-slow  the tests beyond the CI budget: Spark vs DuckDB, month-by-month appends
+#   make test    every test: ruff, dbt parse, conventions, MetricFlow, sqlfluff, pytest (which runs the dbt builds)
+#   make test-fast  the pytest tests that need no full warehouse build (the edit loop)
 #   make report  the HTML report of the warehouse's notebooks (reports/smartcart_report.html)
 #   make docs    serve the docs site the last build published beside the warehouse
 #   make load    only load RAW into the default build file, to run plain dbt commands on it
@@ -104,9 +103,8 @@ lint: lint-code
 # core the suite leaves idle at its start and end; its output goes to target/lint-models.log
 # and is shown if it fails; either failing fails make test. The session's warehouse builds run
 # in the background, SMARTCART_TEST_BUILD_JOBS (3) at a time (tests/pytest/conftest.py); the
-# 15 slowest tests are listed at the end. Spark's packages are installed first: the sample is
-# built on Spark too and compared with the DuckDB build (marker spark).
-test: lint-code $(VENV)/.spark-installed
+# 15 slowest tests are listed at the end.
+test: lint-code
 	@($(LINT_MODELS)) > target/lint-models.log 2>&1 & models=$$!; \
 	$(BIN)/python -m pytest tests/pytest -m "not slow" --durations=15; tests=$$?; \
 	if wait $$models; then echo "smartcart: MetricFlow and sqlfluff passed (target/lint-models.log)"; \
@@ -114,11 +112,11 @@ test: lint-code $(VENV)/.spark-installed
 	exit $$tests
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest tests/pytest -m "not build and not spark and not slow"
+	$(BIN)/python -m pytest tests/pytest -m "not build and not slow"
 
-# The test beyond the CI budget (marker slow): the real Online Retail file appended month by
-# month ends with the marts of one full build.
-test-slow: $(VENV)/.installed
+# The tests beyond the CI budget (marker slow): the bundled sample built on Spark and compared
+# with the DuckDB build mart by mart, and the real Online Retail file appended month by month.
+test-slow: $(VENV)/.spark-installed
 	$(BIN)/python -m pytest tests/pytest -m slow --durations=15
 
 # Executes notebooks/*.ipynb against the published warehouse (read-only) into reports/.

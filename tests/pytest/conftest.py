@@ -29,9 +29,9 @@ Tests are reordered: those needing no warehouse run first, the others in the ord
 warehouses are expected to be ready. Such tests are marked ``build``: ``make test-fast``
 deselects them.
 
-Helpers for test modules: ``background_fixture``, ``run_build``, ``build_command``,
-``duckdb_build``, ``build_env``, ``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``,
-``ONLINE_RETAIL``, ``ONLINE_RETAIL_II``, ``MALL``, ``ONLINE_RETAIL_AS_OF``.
+Helpers for test modules: ``background_fixture``, ``run_build``, ``build_command``, ``build_env``,
+``query``, ``shared_file``, ``REPO_ROOT``, ``SHARED_DATA``, ``ONLINE_RETAIL``,
+``ONLINE_RETAIL_II``, ``MALL``, ``ONLINE_RETAIL_AS_OF``.
 """
 
 from __future__ import annotations
@@ -85,25 +85,9 @@ def build_env(directory: Path, unit_tests: bool = False) -> dict[str, str]:
     return env
 
 
-# The niceness of every DuckDB build a test starts, so that the Spark build (niceness 0) gets
-# the cores whenever it wants them. It is latency-bound (alone it used under half a core: 253 s),
-# and as an equal of the DuckDB builds, which keep both cores busy, it took about 700 s, the
-# whole suite's critical path (measured 2026-12-03; about 580 s at niceness 10).
-DUCKDB_BUILD_NICENESS = 19
-
-
-def duckdb_build(command: list[str]) -> list[str]:
-    """``command``, a DuckDB build, run at ``DUCKDB_BUILD_NICENESS``."""
-    return ["nice", "-n", str(DUCKDB_BUILD_NICENESS), *command]
-
-
 def build_command(*args: str | Path) -> list[str]:
-    """The command line of ``smartcart-build`` (its module, in this interpreter) with ``args``;
-    a DuckDB build runs at ``DUCKDB_BUILD_NICENESS`` (``duckdb_build``)."""
-    arguments = list(map(str, args))
-    command = [sys.executable, "-m", "smartcart.build_warehouse", *arguments]
-    spark = "--target" in arguments and arguments[arguments.index("--target") + 1] == "spark"
-    return command if spark else duckdb_build(command)
+    """The command line of ``smartcart-build`` (its module, in this interpreter) with ``args``."""
+    return [sys.executable, "-m", "smartcart.build_warehouse", *map(str, args)]
 
 
 def run_build(
@@ -245,10 +229,7 @@ def _build_jobs() -> int:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "build: needs a full warehouse build (make test-fast skips)")
     config.addinivalue_line(
-        "markers", "spark: starts Apache Spark (Java 17, requirements-spark.txt; make test-fast skips)"
-    )
-    config.addinivalue_line(
-        "markers", "slow: beyond the CI budget (the real file appended month by month): make test-slow"
+        "markers", "slow: beyond the CI budget (the Spark build, month-by-month appends): make test-slow"
     )
 
 

@@ -16,9 +16,9 @@ from smartcart import spark_warehouse
 from smartcart.compare_warehouses import checksums, compare
 from smartcart.load_raw import CONTRACT_COLUMNS, load
 
-# Every test here starts Spark (Java 17 and requirements-spark.txt, which make test installs):
-# make test-fast leaves them out.
-pytestmark = pytest.mark.spark
+# The Spark build takes 6-7 minutes on 2 cores (README), and every test here starts Spark:
+# make test-slow, not make test.
+pytestmark = pytest.mark.slow
 
 
 def test_every_mart_matches_the_duckdb_build(sample_warehouse: Path, spark_sample: Path):
