@@ -37,8 +37,10 @@ and build speed").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -92,6 +94,9 @@ FINGERPRINTED = (
 # Set by Ctrl-C or SIGTERM: the flag, not an exception, decides that an interrupted build is
 # never published.
 INTERRUPTED = threading.Event()
+# Set while a step must not be cut in two (_interrupts_deferred): the signal sets INTERRUPTED,
+# and the interrupt is raised when the step is done.
+_DEFERRING = threading.Event()
 
 
 class BuildError(Exception):
@@ -100,7 +105,23 @@ class BuildError(Exception):
 
 def _on_interrupt(signum, frame) -> None:
     INTERRUPTED.set()
-    raise KeyboardInterrupt
+    if not _DEFERRING.is_set():
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Ctrl-C and SIGTERM during the block raise only after it. A signal mask cannot do this:
+    a signal that one of DuckDB's threads receives still runs Python's handler in the main
+    thread. An interrupt inside subprocess.Popen, after the fork, lost the dbt process already
+    started: it was never stopped, and the removed build file was back after the build exited
+    (2 of 4 Ctrl-Cs after loading, measured on a loaded machine)."""
+    _DEFERRING.set()
+    try:
+        yield
+    finally:
+        _DEFERRING.clear()
+    _stop_if_interrupted()
 
 
 def _stop_if_interrupted() -> None:
@@ -379,28 +400,22 @@ def _record_build(building: Path, mode: str, started: float, evaluated: dt.date 
 # --- dbt in its own process group -----------------------------------------------------------
 
 
-# Held back while dbt's process starts, so an interrupt never lands inside fork().
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _in_dbt_child() -> None:
-    """In the dbt child before exec: take signals again, and be killed when the build process
-    dies, even by SIGKILL (Linux)."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+def _in_dbt_child(build_process: int) -> None:
+    """In the dbt child before exec: be killed when the build process dies, even by SIGKILL
+    (Linux), and stop at once if it already has (then no death signal would come)."""
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != build_process:
+        os._exit(1)
 
 
 def _stop_group(process: subprocess.Popen) -> None:
     """Stop dbt and every worker it started (its process group): SIGTERM, then SIGKILL. A
     second Ctrl-C waits until this is done."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
+    with _interrupts_deferred():
         _stop_group_now(process)
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _wait_until_gone(alive, seconds: float) -> bool:
@@ -531,8 +546,7 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
     output: deque[str] = deque(maxlen=50)
     process = None
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with _interrupts_deferred():  # the process, once started, is always stopped below
             process = subprocess.Popen(
                 args,
                 env=env,
@@ -541,10 +555,8 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
                 stderr=subprocess.STDOUT,
                 text=True,
                 start_new_session=True,
-                preexec_fn=_in_dbt_child,
+                preexec_fn=functools.partial(_in_dbt_child, os.getpid()),
             )
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         for line in process.stdout:
             output.append(line)
             sys.stdout.write(line)

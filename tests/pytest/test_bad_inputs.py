@@ -433,6 +433,44 @@ def test_interrupted_and_terminated_builds_stop_cleanly(faults: dict):
         assert step["unchanged"] and step["leftovers"] == [] and step["side_files"] == [], name
 
 
+# A Ctrl-C that lands inside subprocess.Popen, after the fork: a signal one of DuckDB's threads
+# receives runs Python's handler in the main thread whatever that thread's signal mask, so the
+# build process cannot hold it back with a mask. Fault injection in a process of its own: Popen
+# is the real one, and the signal comes while it returns.
+INTERRUPT_WHILE_DBT_STARTS = """
+import os, signal, subprocess, sys, threading, time
+from pathlib import Path
+from smartcart import build_warehouse
+
+real_popen, started = subprocess.Popen, []
+
+def popen_then_interrupt(*args, **kwargs):
+    started.append(real_popen(*args, **kwargs))
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)  # Python's handler runs here, inside "Popen"
+    return started[0]
+
+subprocess.Popen = popen_then_interrupt
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # as DuckDB's threads
+signal.signal(signal.SIGINT, build_warehouse._on_interrupt)
+try:
+    build_warehouse.run_dbt(Path(sys.argv[1]), ["--version"], None)
+except KeyboardInterrupt:
+    print("interrupted; dbt", "running" if started[0].poll() is None else "stopped")
+"""
+
+
+def test_an_interrupt_while_dbt_starts_stops_the_dbt_it_started(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_WHILE_DBT_STARTS, tmp_path / "w.duckdb"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip().splitlines()[-1:] == ["interrupted; dbt stopped"], result.stderr[-2000:]
+
+
 def test_a_killed_build_never_touches_the_published_file_and_the_next_recovers(faults: dict):
     step = faults["steps"]["SIGKILL in dbt"]
     assert step["returncode"] == -signal.SIGKILL
