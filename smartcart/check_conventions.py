@@ -12,7 +12,9 @@ Rules (README, "Layout and conventions"):
   would otherwise recompute it);
 - every model has a description that states its grain, and every documented column a description;
 - every model has a primary-key test: ``unique`` and ``not_null`` on one column, or
-  ``unique_combination_of_columns``;
+  ``unique_combination_of_columns``, reading every row or only the rows the build loaded or
+  validated (BUILD_SCOPES; the earlier rows passed the build that made them), never a
+  filtered subset;
 - ``source()`` is used only in staging;
 - every ``access: public`` model has an enforced contract;
 - every exposure has a description and depends only on public models with an enforced contract.
@@ -117,8 +119,13 @@ def _backward_edges(manifest: dict, node: dict) -> list[str]:
     return edges
 
 
+# The `where` scopes of macros/get_where_subquery.sql: what this build loaded or validated.
+BUILD_SCOPES = {"__latest_load__", "__lines_validated_by_this_build__"}
+
+
 def _primary_key_tests(manifest: dict) -> set[str]:
-    """Models with a unique + not_null column pair or a unique combination test."""
+    """Models with a unique + not_null column pair or a unique combination test, each over
+    every row or a build scope."""
     column_tests: dict[tuple[str, str], set[str]] = defaultdict(set)
     with_key: set[str] = set()
     for node in manifest["nodes"].values():
@@ -126,7 +133,9 @@ def _primary_key_tests(manifest: dict) -> set[str]:
             continue
         test_name = (node.get("test_metadata") or {}).get("name")
         model = node["attached_node"]
-        if test_name == "unique_combination_of_columns" and not node["config"].get("where"):
+        if node["config"].get("where") not in {None, *BUILD_SCOPES}:
+            continue
+        if test_name == "unique_combination_of_columns":
             with_key.add(model)
         elif test_name in {"unique", "not_null"} and node.get("column_name"):
             column_tests[(model, node["column_name"])].add(test_name)

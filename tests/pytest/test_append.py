@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,12 @@ RESENT_MARTS = {"quarantined_invoice_lines", "load_reconciliation"}
 RESENT_LINES = 25
 # Days of lines after the history in the short append (fewer than var model_evaluation_days).
 SHORT_DAYS = 3
+# Two of the row tests of fct_sales_lines that read the lines the build validated
+# (`where: __lines_validated_by_this_build__`, macros/get_where_subquery.sql).
+SCOPED_TESTS = {
+    "quantity": "expression_is_true_fct_sales_lines_quantity__quantity_0",
+    "net_amount": "expression_is_true_fct_sales_lines_net_amount__net_amount_gross_amount_coalesce_discount_amount_0_",
+}
 
 pytestmark = pytest.mark.build
 
@@ -229,6 +236,57 @@ def test_incremental_models_of_the_append_equal_a_full_refresh(runs):
                 f" (select count(*) from ({select.format('rebuilt')}))"
             ).fetchall()[0]
             assert (model, only_appended, only_rebuilt) == (model, 0, 0) and rows > 0
+
+
+def _validated_lines(latest: bool) -> str:
+    """The fct_sales_lines ids the latest build validated (or not)."""
+    validated = "intermediate.int_invoice_lines_validated"
+    return (
+        f"invoice_line_id {'in' if latest else 'not in'} (select invoice_line_id from {validated}"
+        f" where validated_in_load_id = (select max(validated_in_load_id) from {validated}))"
+    )
+
+
+def test_an_append_tests_the_lines_it_validated_and_a_full_build_every_line(runs, tmp_path):
+    """The row tests of the line-level models read the lines the build validated: after the
+    short append, a broken history line (validated by the first build, which tested it) is
+    not read again and passes, a broken line the append validated fails; in a copy of the
+    full history build, which validated every line, the same broken history line fails."""
+    appended, full = (tmp_path / name / "smartcart.duckdb" for name in ("appended", "full"))
+    for source, copy in ((runs["short"], appended), (runs["history"], full)):
+        copy.parent.mkdir()
+        shutil.copyfile(source, copy)
+    with duckdb.connect(str(appended)) as con:
+        lines = "select min(invoice_line_id) from marts.fct_sales_lines where {}"
+        (old_line,) = con.sql(lines.format(_validated_lines(latest=False))).fetchall()[0]
+        (new_line,) = con.sql(lines.format(_validated_lines(latest=True))).fetchall()[0]
+        con.execute(f"update marts.fct_sales_lines set quantity = 0 where invoice_line_id = {old_line}")
+        con.execute(
+            f"update marts.fct_sales_lines set net_amount = net_amount + 1 where invoice_line_id = {new_line}"
+        )
+    with duckdb.connect(str(full)) as con:
+        con.execute(f"update marts.fct_sales_lines set quantity = 0 where invoice_line_id = {old_line}")
+    dbt = [str(Path(sys.executable).with_name("dbt")), "test", "--select", *SCOPED_TESTS.values()]
+    started = [
+        subprocess.Popen(
+            [*dbt, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)],
+            cwd=database.parent,
+            env={**build_env(database.parent), **build_warehouse.dbt_profile_environment(database)},
+            stdout=subprocess.DEVNULL,
+        )
+        for database in (appended, full)
+    ]
+    for process in started:
+        process.wait()
+    statuses = []
+    for database in (appended, full):
+        results = json.loads((database.parent / "target" / "run_results.json").read_text())["results"]
+        by_name = {result["unique_id"].split(".")[2]: result["status"] for result in results}
+        statuses.append({column: by_name[name] for column, name in SCOPED_TESTS.items()})
+    assert statuses == [
+        {"quantity": "pass", "net_amount": "fail"},
+        {"quantity": "fail", "net_amount": "pass"},
+    ]
 
 
 def test_resent_lines_are_quarantined_not_counted(runs):

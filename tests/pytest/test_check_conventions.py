@@ -72,6 +72,23 @@ def test_forward_edges_pass(manifest: dict, tmp_path: Path):
     assert _check(changed, tmp_path).returncode == 0
 
 
+def test_a_primary_key_test_of_a_filtered_subset_does_not_count(manifest: dict, tmp_path: Path):
+    # fct_sales_lines' unique test reads the lines the build validated (a build scope, which
+    # counts); a filter of the analyst's choosing reads a subset the key may repeat in.
+    changed = copy.deepcopy(manifest)
+    (unique,) = (
+        node
+        for node in changed["nodes"].values()
+        if node.get("attached_node") == "model.smartcart.fct_sales_lines"
+        and (node.get("test_metadata") or {}).get("name") == "unique"
+    )
+    assert unique["config"]["where"] in check_conventions.BUILD_SCOPES
+    unique["config"]["where"] = "line_type = 'sale'"
+    result = _check(changed, tmp_path)
+    assert result.returncode == 1
+    assert "fct_sales_lines.sql: no primary-key test" in result.stdout
+
+
 def test_an_exception_that_no_longer_applies_fails(manifest: dict, tmp_path: Path):
     changed = copy.deepcopy(manifest)
     changed["nodes"]["model.smartcart.int_sales_periods_aggregated"]["config"]["materialized"] = "view"
