@@ -26,6 +26,7 @@ import duckdb
 import pytest
 from conftest import REPO_ROOT, background_fixture, build_command, build_env, query, run_build
 
+from smartcart import build_warehouse
 from smartcart.build_warehouse import build_path_for, leftover_processes
 from smartcart.load_raw import LoadError, load
 
@@ -469,6 +470,29 @@ def test_an_interrupt_while_dbt_starts_stops_the_dbt_it_started(tmp_path: Path):
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1:] == ["interrupted; dbt stopped"], result.stderr[-2000:]
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_process_group_of_exited_processes_is_not_waited_for():
+    """dbt's resource tracker outlives dbt and, once exited, waits for PID 1 to reap it (seconds
+    in a container): the build stops waiting for dbt's group when only such zombies are left,
+    and still waits while a process of it runs."""
+    exited = subprocess.Popen(["true"], start_new_session=True)
+    running = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while _state(exited.pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.killpg(exited.pid, 0)  # the group of the unreaped process is still there
+        alive = build_warehouse._group_alive
+        assert (alive(exited.pid), alive(running.pid)) == (False, True)
+    finally:
+        running.kill()
+        running.wait()
+        exited.wait()
 
 
 def test_a_killed_build_never_touches_the_published_file_and_the_next_recovers(faults: dict):
