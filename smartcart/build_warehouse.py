@@ -1,7 +1,8 @@
 """Build the SmartCart warehouse: write, audit, publish.
 
 1. write: load the export into a fresh build file next to the warehouse, run ``dbt build``
-   (models, unit tests and data tests) and ``dbt docs generate`` against it;
+   (models, unit tests and data tests) and ``dbt docs generate`` against it (one dbt process,
+   one parse: smartcart.dbt_session);
 2. audit: any failing test or model stops here;
 3. publish: only a fully passing build atomically replaces the warehouse file (``os.replace``),
    and only while no other process holds the warehouse open for writing; a write-ahead log
@@ -534,9 +535,11 @@ def dbt_profile_environment(database: Path) -> dict[str, str]:
     return {**duckdb_settings(database), "SMARTCART_DB_PATH": database.name}
 
 
-def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
-    """Run a dbt command against ``database`` in its own process group; return the names of
-    the failed nodes (empty when everything passed); raise BuildError when dbt cannot run."""
+def run_dbt(database: Path, commands: list[list[str]], as_of: str | None) -> list[str]:
+    """Run dbt commands against ``database``, one after another in one dbt process of its own
+    process group that parses the project once (smartcart.dbt_session), stopping at the
+    first that fails; return the names of the failed nodes (empty when everything passed);
+    raise BuildError when dbt cannot run."""
     env = {
         **os.environ,
         **dbt_profile_environment(database),
@@ -545,9 +548,9 @@ def run_dbt(database: Path, command: list[str], as_of: str | None) -> list[str]:
     }
     args = [
         sys.executable,
-        "-c",
-        "from dbt.cli.main import cli; cli()",
-        *command,
+        "-m",
+        "smartcart.dbt_session",
+        json.dumps(commands),
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -665,15 +668,15 @@ def publish(building: Path, warehouse: Path) -> None:
     os.replace(building, warehouse)
 
 
-def _generate_docs_page(building: Path, warehouse: Path, as_of: str | None) -> Path:
-    """The docs site of exactly the file that is published, written beside its final place.
+# The docs site of exactly the file that is published, generated right after the passing
+# dbt build in its process: ``--static`` inlines manifest and catalog into one page that opens
+# without a server; ``--no-compile`` reuses the build's compilation; ``--no-write-json`` keeps
+# the build's run_results.json (per-node timings and test results).
+DOCS_COMMAND = ["docs", "generate", "--static", "--no-compile", "--no-write-json"]
 
-    ``--static`` inlines manifest and catalog into one page that opens without a server;
-    ``--no-compile`` reuses the build's compilation; ``--no-write-json`` keeps the build's
-    run_results.json (per-node timings and test results)."""
-    failures = run_dbt(building, ["docs", "generate", "--static", "--no-compile", "--no-write-json"], as_of)
-    if failures:
-        raise BuildError(failures[0])
+
+def _write_docs_page_beside(warehouse: Path) -> Path:
+    """The docs page dbt generated, written beside its final place (published with the file)."""
     docs_page = docs_page_for(warehouse)
     docs_page.parent.mkdir(exist_ok=True)
     docs_building = docs_page.with_name(f".{docs_page.name}.building")
@@ -709,11 +712,11 @@ def build(
         print(f"loaded {describe(count, raw)} ({format_name}); building {building.name}", flush=True)
         _check_as_of_against_data(building, as_of)
         command, evaluated = _dbt_build_command(building, mode, as_of)
-        failures = run_dbt(building, command, as_of)
+        failures = run_dbt(building, [command, DOCS_COMMAND] if docs else [command], as_of)
         if failures:
             raise BuildError(_refusal(building, failures))
         _record_build(building, mode, started, evaluated)
-        docs_building = _generate_docs_page(building, warehouse, as_of) if docs else None
+        docs_building = _write_docs_page_beside(warehouse) if docs else None
         _checkpoint(building)
         publish(building, warehouse)
         if docs_building is not None:

@@ -455,7 +455,7 @@ subprocess.Popen = popen_then_interrupt
 threading.Thread(target=time.sleep, args=(5,), daemon=True).start()  # as DuckDB's threads
 signal.signal(signal.SIGINT, build_warehouse._on_interrupt)
 try:
-    build_warehouse.run_dbt(Path(sys.argv[1]), ["--version"], None)
+    build_warehouse.run_dbt(Path(sys.argv[1]), [["--version"]], None)
 except KeyboardInterrupt:
     print("interrupted; dbt", "running" if started[0].poll() is None else "stopped")
 """
