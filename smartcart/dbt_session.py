@@ -19,7 +19,9 @@ from dbt.cli.main import dbtRunner
 
 def main(argv: list[str] | None = None) -> int:
     commands, *flags = sys.argv[1:] if argv is None else argv
-    parsed = dbtRunner().invoke(["parse", *flags])
+    # --no-write-json: the commands write manifest.json themselves (with their compilation);
+    # the parse still saves dbt's partial-parse state for the next build.
+    parsed = dbtRunner().invoke(["parse", "--no-write-json", *flags])
     if not parsed.success:
         return 2
     runner = dbtRunner(manifest=parsed.result)
