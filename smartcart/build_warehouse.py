@@ -313,31 +313,50 @@ def _reusable_evaluation(building: Path, as_of: str | None) -> dt.date | None:
     return evaluated if day is not None and 0 <= (day - evaluated).days < days else None
 
 
+def _unit_tests_passed_on_this_code(building: Path) -> bool:
+    """Whether a published build of this code (build_history.code_fingerprint) ran the unit
+    tests: they depend on the code alone, and a published build passed every test it ran."""
+    with duckdb.connect(str(building), read_only=True) as con:
+        (builds,) = con.execute(
+            "select count(*) from raw.build_history where code_fingerprint = ? and unit_test_count > 0",
+            [code_fingerprint()],
+        ).fetchone()
+    return builds > 0
+
+
 def _dbt_build_command(building: Path, mode: str, as_of: str | None) -> tuple[list[str], dt.date | None]:
     """``dbt build``, and the as-of date of the model evaluations it keeps (None: it evaluates).
 
-    In append mode the incremental models (int_invoice_lines_validated, fct_sales_lines,
-    fct_orders) only add and rewrite rows, so an AS_OF before the published as-of date, which
-    takes lines out, rebuilds them in full (--full-refresh). Otherwise an append build with
-    a reusable evaluation (_reusable_evaluation) leaves out EVALUATION_NODES, whose published
-    tables the build file holds, and the nodes that depend on the code alone (unit tests and
-    seeds, which passed on this code). A full build's file is new, so dbt builds everything."""
-    if mode != "append":
-        return ["build"], None
-    if as_of is not None:
-        with duckdb.connect(str(building), read_only=True) as con:
-            (published,) = con.sql("select as_of_date from intermediate.int_as_of_date").fetchone()
-        if dt.date.fromisoformat(as_of) < published:
-            return ["build", "--full-refresh"], None
-    evaluated = _reusable_evaluation(building, as_of)
-    if evaluated is None:
-        return ["build"], None
-    print(
-        f"smartcart: keeping the model evaluations as of {evaluated} (fewer than "
-        f"model_evaluation_days before this build, same code); unit tests and seeds passed on this code"
-    )
-    skipped = ["--exclude", *EVALUATION_NODES, "--exclude-resource-type", "unit_test", "seed"]
-    return ["build", *skipped], evaluated
+    The unit tests depend on the code alone: a build leaves them out when a published build
+    of this code ran them (_unit_tests_passed_on_this_code). In append mode the incremental
+    models (int_invoice_lines_validated, fct_sales_lines, fct_orders) only add and rewrite
+    rows, so an AS_OF before the published as-of date, which takes lines out, rebuilds them
+    in full (--full-refresh). Otherwise an append build with a reusable evaluation
+    (_reusable_evaluation) leaves out EVALUATION_NODES and the seeds, whose published tables
+    the build file holds. A full build's file is new, so dbt builds every model and seed.
+    Resource types excluded by the caller's DBT_EXCLUDE_RESOURCE_TYPES stay excluded (the
+    command-line option would override it)."""
+    command, evaluated = ["build"], None
+    excluded = os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES", "").split()
+    if "unit_test" not in excluded and _unit_tests_passed_on_this_code(building):
+        print("smartcart: the unit tests passed on this code in a published build; not run again")
+        excluded.append("unit_test")
+    if mode == "append":
+        if as_of is not None:
+            with duckdb.connect(str(building), read_only=True) as con:
+                (published,) = con.sql("select as_of_date from intermediate.int_as_of_date").fetchone()
+        if as_of is not None and dt.date.fromisoformat(as_of) < published:
+            command.append("--full-refresh")
+        elif (evaluated := _reusable_evaluation(building, as_of)) is not None:
+            print(
+                f"smartcart: keeping the model evaluations as of {evaluated} (fewer than "
+                f"model_evaluation_days before this build, same code)"
+            )
+            command += ["--exclude", *EVALUATION_NODES]
+            excluded.append("seed")
+    if excluded:
+        command += ["--exclude-resource-type", *excluded]
+    return command, evaluated
 
 
 def code_fingerprint() -> str:

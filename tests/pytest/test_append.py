@@ -132,7 +132,8 @@ def runs(directory: Path) -> dict:
         directory / name / "smartcart.duckdb" for name in ("history", "appended", "rebuilt", "short")
     )
     history.parent.mkdir()
-    run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True)
+    # With the unit tests, which the later builds of the same code then leave out.
+    run_build("--raw", exports["history"], "--warehouse", history, "--no-docs", check=True, unit_tests=True)
     for copy in (appended, rebuilt, short):
         copy.parent.mkdir()
         shutil.copyfile(history, copy)
@@ -167,7 +168,7 @@ def runs(directory: Path) -> dict:
             name: subprocess.Popen(
                 command,
                 cwd=REPO_ROOT,
-                env=build_env(folder),
+                env=build_env(folder, unit_tests=True),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -186,6 +187,7 @@ def runs(directory: Path) -> dict:
         "rebuilt": rebuilt,
         "short": short,
         "short_output": results["short"][0],
+        "rebuild_output": results["rebuild"][0],
         "inbox": inbox,
         "daily": results["daily"],
         "reader_as_of": reader_as_of,
@@ -365,6 +367,18 @@ def test_an_append_within_the_evaluation_days_keeps_the_evaluations(runs):
             assert (table, differing) == (table, 0)
     (first_forecast,) = query(short, "select min(forecast_date) from marts.sales_forecast")[0]
     assert first_forecast == short_as_of + dt.timedelta(days=1)
+
+
+def test_builds_of_unchanged_code_do_not_run_the_unit_tests_again(runs):
+    """The history build ran the unit tests (they depend on the code alone); the full rebuild
+    and the appends of the same code leave them out and say so; the rebuild's file is new, so
+    it still builds the seeds."""
+    assert "the unit tests passed on this code in a published build" in runs["rebuild_output"]
+    counts = "select build_mode, seed_count > 0, unit_test_count from marts.build_history order by build_id"
+    (history_build,) = query(runs["history"], counts)
+    assert history_build[:2] == ("full", True) and history_build[2] > 0
+    assert query(runs["rebuilt"], counts)[1:] == [("full", True, 0)]
+    assert [row[2] for row in query(runs["appended"], counts)[1:]] == [0]
 
 
 def test_the_code_fingerprint_follows_the_code_only(tmp_path, monkeypatch):
