@@ -88,10 +88,6 @@ class _PeakMemory(threading.Thread):
             time.sleep(0.2)
 
 
-# The models an append build updates in place (macro incremental_materialization).
-INCREMENTAL_MODELS = ("int_invoice_lines_validated", "fct_sales_lines", "fct_orders")
-
-
 def _build(raw: Path, format_name: str, scratch: Path, mode: str = "full") -> dict:
     """Build ``raw`` into ``scratch`` (``mode`` append: onto the warehouse already there);
     wall, phases, peak memory and dbt's per-node results."""
@@ -158,7 +154,7 @@ def _model_seconds_by_kind(run_results: dict, manifest: dict) -> dict:
         node = manifest["nodes"].get(result["unique_id"], {})
         if node.get("resource_type") != "model":
             continue
-        if node["name"] in INCREMENTAL_MODELS:
+        if node["config"]["materialized"] == "incremental":  # macro incremental_materialization
             kind = "incremental"
         else:
             kind = "python" if node["language"] == "python" else "other sql"

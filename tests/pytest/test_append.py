@@ -204,11 +204,12 @@ def test_appended_marts_equal_one_full_build(runs):
 
 
 def test_incremental_models_of_the_append_equal_a_full_refresh(runs):
-    """The append built int_invoice_lines_validated, fct_sales_lines and fct_orders
-    incrementally (the history's lines keep the first build's validation) and they hold the
-    full build's rows, value for value (the two marts also in the comparison above). The
-    validated lines' load columns differ by design (one load against two), and the re-sent
-    lines exist only in the append."""
+    """The append built int_invoice_lines_validated, fct_sales_lines, fct_orders,
+    int_sales_lines_attributed and int_sales_periods_aggregated incrementally (the history's
+    lines keep the first build's validation) and they hold the full build's rows, value for
+    value (the two marts also in the comparison above). The load columns of the validated and
+    attributed lines differ by design (one load against two), and the re-sent lines exist only
+    in the append."""
     appended, rebuilt = runs["appended"], runs["rebuilt"]
     validated_by = query(
         appended,
@@ -218,6 +219,13 @@ def test_incremental_models_of_the_append_equal_a_full_refresh(runs):
     assert [row[:2] for row in validated_by] == [(1, 1), (1, 2), (2, 2)]
     # The history lines validated again are the copies the daily file re-sent.
     assert validated_by[1][2] == RESENT_LINES
+    # The history's lines keep the first build's attribution; the append attributed its own.
+    attributed_by = query(
+        appended,
+        "select attributed_in_load_id, count(*) from intermediate.int_sales_lines_attributed"
+        " group by all order by all",
+    )
+    assert [load for load, _ in attributed_by] == [1, 2]
     load_columns = "load_id, first_load_id, validated_in_load_id, source_line_number"
     lines = (
         f"select * exclude ({load_columns}) from {{}}.intermediate.int_invoice_lines_validated"
@@ -226,12 +234,16 @@ def test_incremental_models_of_the_append_equal_a_full_refresh(runs):
     with duckdb.connect() as con:
         for alias, path in (("appended", appended), ("rebuilt", rebuilt)):
             con.execute(f"attach '{path}' as {alias} (read_only)")
-        for model in (
-            "intermediate.int_invoice_lines_validated",
-            "marts.fct_sales_lines",
-            "marts.fct_orders",
-        ):
-            select = lines if model.endswith("validated") else f"select * from {{}}.{model}"
+        selects = {
+            "intermediate.int_invoice_lines_validated": lines,
+            "marts.fct_sales_lines": "select * from {}.marts.fct_sales_lines",
+            "marts.fct_orders": "select * from {}.marts.fct_orders",
+            "intermediate.int_sales_lines_attributed": (
+                "select * exclude (attributed_in_load_id) from {}.intermediate.int_sales_lines_attributed"
+            ),
+            "intermediate.int_sales_periods_aggregated": "select * from {}.intermediate.int_sales_periods_aggregated",
+        }
+        for model, select in selects.items():
             (only_appended, only_rebuilt, rows) = con.sql(
                 f"select (select count(*) from ({select.format('appended')} except all {select.format('rebuilt')})),"
                 f" (select count(*) from ({select.format('rebuilt')} except all {select.format('appended')})),"

@@ -3,12 +3,24 @@
     period grain and one grouping level. Every member has a row for every period from the first
     day of dim_dates to as_of_date, with zeros where nothing sold (no gaps), so growth compares
     with the row one month, twelve months or 364 days (same weekday) earlier.
-    A table, because six sales_kpis_* marts read it: as a view it would be computed once per mart. -#}
-{{ config(materialized='table') }}
+    A table, because six sales_kpis_* marts read it: as a view it would be computed once per mart.
+    Incremental on DuckDB: an append build rebuilds whole periods (every member of each), those
+    whose lines int_sales_lines_attributed re-attributed (attributed_in_load_id = the latest
+    load), the periods as_of_date added or completed, and the periods whose growth compares with
+    one of those; every period when the set of members or the dataset's discount or cost data
+    changed. The other periods keep their rows, and give the growth of the rebuilt ones. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['period_grain', 'period_start_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('int_invoice_lines_validated') }}
 
 with
 
-sales_lines as {{ not_materialized() }} (
+all_sales_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_sales_lines_attributed') }}
 
@@ -34,7 +46,7 @@ dataset as (
     select
         count(discount_amount) > 0 as has_discount_data,
         count(cost_amount) > 0 as has_cost_data
-    from sales_lines
+    from all_sales_lines
 
 ),
 
@@ -85,7 +97,7 @@ members as (
     select distinct
         'store' as grouping_level,
         store_id as member_id
-    from sales_lines
+    from all_sales_lines
     where store_id is not null
 
     union all
@@ -93,7 +105,128 @@ members as (
     select distinct
         'category' as grouping_level,
         category as member_id
-    from sales_lines
+    from all_sales_lines
+
+),
+
+{% if is_incremental() %}
+
+periods_before as {{ not_materialized() }} (
+
+    select * from {{ this }}
+
+),
+
+validated_lines as {{ not_materialized() }} (
+
+    select * from {{ ref('int_invoice_lines_validated') }}
+
+),
+
+is_every_period_changed as (
+
+    {#- A new or vanished member needs rows for every period; new discount or cost data turn
+        every period's unknowns into zeros. (Without any known cost on a rebuilt row, earlier
+        cost data reads as none: a rebuild too many, never one too few.) -#}
+    select
+        exists (
+            select grouping_level, member_id from members
+            except
+            select grouping_level, member_id from periods_before
+        )
+        or exists (
+            select grouping_level, member_id from periods_before
+            except
+            select grouping_level, member_id from members
+        )
+        or (select has_discount_data from dataset)
+        != (select coalesce(bool_or(discounts is not null), false) from periods_before)
+        or (select has_cost_data from dataset)
+        != (select coalesce(bool_or(cost_amount is not null), false) from periods_before)
+        as is_changed
+
+),
+
+changed_periods as (
+
+    {#- The days and months of the re-attributed lines ... -#}
+    select distinct
+        grains.period_grain,
+        case
+            when grains.period_grain = 'day' then all_sales_lines.invoice_date
+            else all_sales_lines.invoice_month
+        end as period_start_date
+    from all_sales_lines
+    cross join grains
+    where all_sales_lines.attributed_in_load_id = (
+        select max(validated_lines.validated_in_load_id) from validated_lines
+    )
+
+    union
+
+    {# ... the periods as_of_date added or whose observed days changed ... #}
+    select
+        periods.period_grain,
+        periods.period_start_date
+    from periods
+    left join periods_before
+        on
+            periods.period_grain = periods_before.period_grain
+            and periods.period_start_date = periods_before.period_start_date
+            and periods_before.grouping_level = 'total'
+            and periods.days_in_period = periods_before.days_in_period
+            and periods.is_complete_period = periods_before.is_complete_period
+    where
+        periods_before.period_grain is null
+        or (select is_every_period_changed.is_changed from is_every_period_changed)
+
+),
+
+rebuilt_periods as (
+
+    {#- ... and the periods whose growth compares with one of those (a month and a year on; a
+        day 364 days on). -#}
+    select
+        periods.period_grain,
+        periods.period_start_date
+    from periods
+    where exists (
+        select 1
+        from changed_periods
+        where
+            changed_periods.period_grain = periods.period_grain
+            and periods.period_start_date in (
+                changed_periods.period_start_date,
+                case
+                    when changed_periods.period_grain = 'day'
+                        then cast({{ dbt.dateadd('day', 364, 'changed_periods.period_start_date') }} as date)
+                    else cast({{ dbt.dateadd('month', 1, 'changed_periods.period_start_date') }} as date)
+                end,
+                case
+                    when changed_periods.period_grain = 'month'
+                        then cast({{ dbt.dateadd('month', 12, 'changed_periods.period_start_date') }} as date)
+                end
+            )
+    )
+
+),
+
+{% endif %}
+
+sales_lines as (
+
+    select * from all_sales_lines
+    {% if is_incremental() -%}
+        where
+            invoice_date in (
+                select rebuilt_periods.period_start_date from rebuilt_periods
+                where rebuilt_periods.period_grain = 'day'
+            )
+            or invoice_month in (
+                select rebuilt_periods.period_start_date from rebuilt_periods
+                where rebuilt_periods.period_grain = 'month'
+            )
+    {%- endif %}
 
 ),
 
@@ -178,6 +311,12 @@ filled as (
         coalesce(measures.active_customers, 0) as active_customers,
         coalesce(measures.new_customers, 0) as new_customers
     from periods
+    {% if is_incremental() -%}
+        inner join rebuilt_periods
+            on
+                periods.period_grain = rebuilt_periods.period_grain
+                and periods.period_start_date = rebuilt_periods.period_start_date
+    {%- endif %}
     cross join members
     cross join dataset
     left join measures
@@ -218,6 +357,38 @@ derived as (
 
 ),
 
+previous_periods as (
+
+    {#- What growth compares with: the periods built here, and on an append the periods kept. -#}
+    select
+        period_grain,
+        period_start_date,
+        grouping_level,
+        member_id,
+        net_revenue,
+        orders
+    from derived
+    {% if is_incremental() %}
+        union all
+        select
+            periods_before.period_grain,
+            periods_before.period_start_date,
+            periods_before.grouping_level,
+            periods_before.member_id,
+            periods_before.net_revenue,
+            periods_before.orders
+        from periods_before
+        where not exists (
+            select 1
+            from rebuilt_periods
+            where
+                rebuilt_periods.period_grain = periods_before.period_grain
+                and rebuilt_periods.period_start_date = periods_before.period_start_date
+        )
+    {% endif %}
+
+),
+
 compared as (
 
     {#- Growth = (current - previous) / |previous|; null when the previous period is zero or
@@ -236,7 +407,7 @@ compared as (
         {{ ratio('derived.orders - previous_year.orders', 'previous_year.orders') }}
             as orders_yoy_growth
     from derived
-    left join derived as previous_month
+    left join previous_periods as previous_month
         on
             derived.period_grain = 'month'
             and previous_month.period_grain = 'month'
@@ -244,7 +415,7 @@ compared as (
             and derived.member_id = previous_month.member_id
             and previous_month.period_start_date
             = cast({{ dbt.dateadd('month', -1, 'derived.period_start_date') }} as date)
-    left join derived as previous_year
+    left join previous_periods as previous_year
         on
             derived.period_grain = previous_year.period_grain
             and derived.grouping_level = previous_year.grouping_level

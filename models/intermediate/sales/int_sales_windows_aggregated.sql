@@ -21,6 +21,30 @@ as_of_date as (
 
 ),
 
+windowed_lines as (
+
+    {#- Each line's place in the windows, counted back from as_of_date. -#}
+    select
+        dated_lines.*,
+        dated_lines.days_before_as_of < {{ var('performance_window_days') }} as is_in_current_window,
+        dated_lines.days_before_as_of >= {{ var('performance_window_days') }}
+        and dated_lines.days_before_as_of < 2 * {{ var('performance_window_days') }}
+            as is_in_previous_window,
+        dated_lines.days_before_as_of < {{ var('recent_window_days') }} as is_in_recent_window,
+        dated_lines.days_before_as_of >= {{ var('recent_window_days') }}
+        and dated_lines.days_before_as_of < 2 * {{ var('recent_window_days') }}
+            as is_in_previous_recent_window
+    from (
+        select
+            sales_lines.*,
+            {{ dbt.datediff('sales_lines.invoice_date', 'as_of_date.as_of_date', 'day') }}
+                as days_before_as_of
+        from sales_lines
+        cross join as_of_date
+    ) as dated_lines
+
+),
+
 levels as (
 
     select level_values.grouping_level
@@ -35,13 +59,13 @@ leveled_lines as (
     select
         levels.grouping_level,
         case levels.grouping_level
-            when 'store' then sales_lines.store_id
-            when 'region' then sales_lines.region
-            when 'category' then sales_lines.category
-            else sales_lines.product_id
+            when 'store' then windowed_lines.store_id
+            when 'region' then windowed_lines.region
+            when 'category' then windowed_lines.category
+            else windowed_lines.product_id
         end as member_id,
-        sales_lines.*
-    from sales_lines
+        windowed_lines.*
+    from windowed_lines
     cross join levels
 
 ),
@@ -86,7 +110,7 @@ measures as (
 company as (
 
     select sum(case when is_in_current_window then net_amount else 0 end) as net_revenue
-    from sales_lines
+    from windowed_lines
 
 ),
 
